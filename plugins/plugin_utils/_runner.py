@@ -1,0 +1,259 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Send one request to the PowerShell runner on a Windows host (internal use only).
+
+The wire protocol is described in docs/architecture.md. This module owns both ends
+of it on the controller: it builds the stdin payload, runs the one WinRM command
+through the task's own connection and turns the printed JSON back into typed
+results. Nothing here knows about Lync; the action plugins decide what to ask.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import pathlib
+import re
+import typing as t
+import xml.etree.ElementTree as ET
+
+from ansible.errors import AnsibleActionFail
+
+if t.TYPE_CHECKING:
+    from ansible.plugins.action import ActionBase
+
+MARKER = "#LYNC-HYBRID-RESULT#"
+PROTOCOL = 1
+_HERE = pathlib.Path(__file__).resolve().parent
+
+
+@functools.cache
+def _ship(name: str) -> str:
+    """Read a PowerShell file shipped beside this module, exactly as stored."""
+    return (_HERE / name).read_text(encoding="utf-8")
+
+
+def bootstrap_script() -> str:
+    """The one-line command line; it carries no data, so -vvv logs reveal nothing."""
+    return _ship("bootstrap.ps1").strip()
+
+
+def runner_script() -> str:
+    return _ship("runner.ps1")
+
+
+class RunnerFailure(AnsibleActionFail):
+    """The host did not produce a runner response (PowerShell itself failed)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ErrorRecord:
+    """A PowerShell error record as the runner reports it."""
+
+    message: str
+    fqid: str = ""
+    category: str = ""
+    exception: str = ""
+    target: str = ""
+    stage: str = ""
+
+    @classmethod
+    def from_wire(cls, data: t.Mapping[str, t.Any] | None) -> ErrorRecord | None:
+        if not data:
+            return None
+        return cls(**{f.name: str(data.get(f.name) or "") for f in dataclasses.fields(cls)})
+
+    def to_result(self) -> dict[str, str]:
+        """The shape returned to users in a task result (empty fields dropped)."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if v}
+
+
+@dataclasses.dataclass(frozen=True)
+class StepResult:
+    id: str
+    status: str
+    output: list[t.Any]
+    error: ErrorRecord | None
+    sent: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def first(self) -> t.Any:
+        return self.output[0] if self.output else None
+
+
+@dataclasses.dataclass(frozen=True)
+class OnlineResult:
+    connected: bool
+    closed: bool
+    module_version: str | None
+    seconds: float | None
+    close_error: ErrorRecord | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Response:
+    ps_version: str
+    onprem: dict[str, str] | None
+    online: OnlineResult | None
+    steps: dict[str, StepResult]
+    error: ErrorRecord | None
+
+    def step(self, step_id: str) -> StepResult:
+        try:
+            return self.steps[step_id]
+        except KeyError:
+            raise RunnerFailure(f"The runner response has no result for step '{step_id}'.") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """One cmdlet call. See docs/architecture.md for the meaning of each field."""
+
+    id: str
+    cmdlet: str
+    params: dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    scope: str = "local"
+    select: tuple[str, ...] | None = None
+    when_differs: dict[str, t.Any] | None = None
+    continue_on_error: bool = False
+
+    def to_wire(self) -> dict[str, t.Any]:
+        data = dataclasses.asdict(self)
+        data["select"] = list(self.select) if self.select is not None else None
+        return data
+
+
+@dataclasses.dataclass(frozen=True)
+class OnlineSession:
+    """How the runner opens (and always closes) the session to the tenant."""
+
+    module: str
+    connect_cmdlet: str
+    connect_params: dict[str, t.Any]
+    import_session: bool
+    commands: tuple[str, ...] = ()
+    disconnect: str | None = None
+    prefix: str = "LyncHybrid"
+
+    def to_wire(self) -> dict[str, t.Any]:
+        return {
+            "module": self.module,
+            "connect": {"cmdlet": self.connect_cmdlet, "params": self.connect_params},
+            "import_session": self.import_session,
+            "prefix": self.prefix,
+            "commands": list(self.commands),
+            "disconnect": self.disconnect,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Request:
+    steps: tuple[Step, ...]
+    onprem_modules: tuple[str, ...] | None = None
+    online: OnlineSession | None = None
+
+    def to_wire(self) -> dict[str, t.Any]:
+        return {
+            "onprem_modules": list(self.onprem_modules) if self.onprem_modules is not None else None,
+            "online": self.online.to_wire() if self.online else None,
+            "steps": [step.to_wire() for step in self.steps],
+        }
+
+
+def credential(username: str, password: str) -> dict[str, t.Any]:
+    """Mark a value the runner turns into a PSCredential (JSON cannot carry one)."""
+    return {"$credential": {"username": username, "password": password}}
+
+
+def encode_payload(request: Request) -> bytes:
+    """The stdin document: ASCII only, so the host's console code page cannot mangle it."""
+    payload = {"runner": runner_script(), "request": request.to_wire()}
+    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
+def execute(action: ActionBase, request: Request) -> Response:
+    """Run the request on the task's host as exactly one command.
+
+    Transport failures are left to propagate: the connection plugin raises
+    AnsibleConnectionFailure, which makes the host unreachable as users expect.
+    """
+    _require_powershell(action)
+    result = action._low_level_execute_command(
+        bootstrap_script(), in_data=encode_payload(request), sudoable=False
+    )
+    return parse_output(result.get("stdout", ""), result.get("stderr", ""), result.get("rc"))
+
+
+def _require_powershell(action: ActionBase) -> None:
+    shell = action._connection._shell
+    if getattr(shell, "SHELL_FAMILY", None) != "powershell":
+        raise AnsibleActionFail(
+            "lync.hybrid modules run on Windows hosts only: the connection uses the "
+            f"'{getattr(shell, 'SHELL_FAMILY', 'unknown')}' shell. Use ansible_connection=winrm "
+            "(or psrp/ssh with ansible_shell_type=powershell) for this host."
+        )
+
+
+def parse_output(stdout: str, stderr: str, rc: int | None) -> Response:
+    """Read the runner's one JSON document; anything else is a host failure."""
+    position = stdout.rfind(MARKER)
+    if position < 0:
+        detail = _clixml_text(stderr) or stdout.strip() or "no output"
+        raise RunnerFailure(
+            f"PowerShell on the host did not run the lync.hybrid runner (rc={rc}): {detail}. "
+            "Check that Windows PowerShell 3.0 or later is installed and that the account may run it."
+        )
+    try:
+        data = json.loads(stdout[position + len(MARKER):])
+    except ValueError as exc:
+        raise RunnerFailure(f"The runner response could not be read as JSON: {exc}.") from None
+    if not isinstance(data, dict) or data.get("protocol") != PROTOCOL:
+        raise RunnerFailure("The runner response has an unexpected protocol version.")
+    return _response_from_wire(data)
+
+
+def _response_from_wire(data: dict[str, t.Any]) -> Response:
+    online = data.get("online")
+    steps = {}
+    for raw in data.get("steps") or []:
+        steps[raw["id"]] = StepResult(
+            id=raw["id"],
+            status=raw.get("status", "error"),
+            output=list(raw.get("output") or []),
+            error=ErrorRecord.from_wire(raw.get("error")),
+            sent=tuple(raw.get("sent") or ()),
+        )
+    return Response(
+        ps_version=str(data.get("ps_version") or ""),
+        onprem=data.get("onprem"),
+        online=OnlineResult(
+            connected=bool(online.get("connected")),
+            closed=bool(online.get("closed")),
+            module_version=online.get("module_version"),
+            seconds=online.get("seconds"),
+            close_error=ErrorRecord.from_wire(online.get("close_error")),
+        ) if online else None,
+        steps=steps,
+        error=ErrorRecord.from_wire(data.get("error")),
+    )
+
+
+def _clixml_text(stderr: str) -> str:
+    """Turn PowerShell's CLIXML error stream into the plain lines a person reads."""
+    text = stderr.strip()
+    if not text.startswith("#< CLIXML"):
+        return text
+    lines = []
+    for match in re.finditer(r"<Objs.*?</Objs>", text, re.DOTALL):
+        try:
+            root = ET.fromstring(match.group(0))
+        except ET.ParseError:
+            continue
+        for node in root.iter():
+            if node.tag.endswith("S") and node.get("S") == "Error" and node.text:
+                lines.append(node.text.replace("_x000D__x000A_", "\n"))
+    return "".join(lines).strip() or text

@@ -1,0 +1,1 @@
+$ErrorActionPreference='Stop';$p=ConvertFrom-Json ($input|Out-String);&([ScriptBlock]::Create($p.runner)) -Request $p.request

@@ -1,0 +1,226 @@
+# lync.hybrid runner: executes one request sent by a lync.hybrid action plugin.
+# It is generic on purpose: it imports modules, opens and always closes one online
+# session, runs the listed cmdlets and reports their output and error records as
+# JSON. Every decision (what to call, with which parameters, what the output means)
+# is made by the action plugin on the controller. Windows PowerShell 3.0-5.1.
+param([Parameter(Mandatory = $true)] $Request)
+
+$ErrorActionPreference = 'Stop'
+$Marker = '#LYNC-HYBRID-RESULT#'
+$NamePattern = '^[A-Za-z]+-[A-Za-z0-9]+$'
+
+function ConvertTo-LhPlain {
+    # Output objects become JSON-safe values: nested objects are flattened to
+    # strings so that the controller sees the same shape on every host.
+    param($Value, [int]$Depth = 1)
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [string] -or $Value -is [char] -or $Value -is [guid] -or $Value -is [version] -or $Value -is [uri]) {
+        return [string]$Value
+    }
+    if ($Value -is [enum]) { return $Value.ToString() }
+    if ($Value -is [datetime]) { return $Value.ToUniversalTime().ToString('o') }
+    if ($Value -is [timespan]) { return $Value.TotalSeconds }
+    if ($Value -is [System.Security.SecureString]) { return '********' }
+    if ($Value.GetType().IsPrimitive -or $Value -is [decimal]) { return $Value }
+    if ($Value -is [System.Collections.IDictionary]) {
+        $table = [ordered]@{}
+        foreach ($key in $Value.Keys) { $table[[string]$key] = ConvertTo-LhPlain -Value $Value[$key] -Depth ($Depth - 1) }
+        return $table
+    }
+    if ($Value -is [System.Collections.IEnumerable]) {
+        $items = New-Object System.Collections.ArrayList
+        foreach ($item in $Value) { [void]$items.Add((ConvertTo-LhPlain -Value $item -Depth ($Depth - 1))) }
+        return , $items.ToArray()
+    }
+    if ($Depth -le 0) { return [string]$Value }
+    $table = [ordered]@{}
+    foreach ($property in $Value.PSObject.Properties) {
+        $table[$property.Name] = ConvertTo-LhPlain -Value $property.Value -Depth ($Depth - 1)
+    }
+    return $table
+}
+
+function Select-LhOutput {
+    param($Objects, $Select)
+    $rows = New-Object System.Collections.ArrayList
+    foreach ($object in @($Objects)) {
+        if ($null -eq $object) { continue }
+        if ($null -ne $Select) { $object = $object | Select-Object -Property @($Select) }
+        [void]$rows.Add((ConvertTo-LhPlain -Value $object -Depth 1))
+    }
+    return , $rows.ToArray()
+}
+
+function ConvertTo-LhError {
+    param($Record)
+    [ordered]@{
+        message   = [string]$Record.Exception.Message
+        fqid      = [string]$Record.FullyQualifiedErrorId
+        category  = [string]$Record.CategoryInfo.Category
+        exception = $Record.Exception.GetType().FullName
+        target    = [string]$Record.TargetObject
+    }
+}
+
+function ConvertTo-LhArgument {
+    # JSON cannot carry a credential: the controller marks one as an object with
+    # the single key '$credential' (or '$secure' for a bare SecureString).
+    param($Value)
+    if ($Value -is [System.Management.Automation.PSCustomObject]) {
+        $names = @($Value.PSObject.Properties | ForEach-Object { $_.Name })
+        if ($names -contains '$credential') {
+            $secret = ConvertTo-SecureString -String $Value.'$credential'.password -AsPlainText -Force
+            return New-Object System.Management.Automation.PSCredential($Value.'$credential'.username, $secret)
+        }
+        if ($names -contains '$secure') { return ConvertTo-SecureString -String $Value.'$secure' -AsPlainText -Force }
+    }
+    if ($Value -is [System.Array]) { return , @($Value | ForEach-Object { ConvertTo-LhArgument -Value $_ }) }
+    return $Value
+}
+
+function ConvertTo-LhParameters {
+    param($Parameters)
+    $table = @{}
+    if ($null -eq $Parameters) { return $table }
+    foreach ($property in $Parameters.PSObject.Properties) {
+        if ($property.Name -notmatch '^[A-Za-z][A-Za-z0-9]*$') { throw "Invalid parameter name '$($property.Name)'." }
+        $table[$property.Name] = ConvertTo-LhArgument -Value $property.Value
+    }
+    return $table
+}
+
+function Assert-LhName {
+    param([string]$Name)
+    if ($Name -notmatch $NamePattern) { throw "Invalid command name '$Name'." }
+}
+
+function Get-LhDriftParameters {
+    # Only the values that differ from what an earlier step read are sent, so a
+    # Set never rewrites a property the caller did not ask to change.
+    param($Drift, $Results)
+    $drifted = @{}
+    $earlier = $Results | Where-Object { $_.id -eq $Drift.step } | Select-Object -First 1
+    $current = $null
+    if ($null -ne $earlier -and $earlier.output.Count -gt 0) { $current = $earlier.output[0] }
+    foreach ($property in $Drift.values.PSObject.Properties) {
+        $now = $null
+        if ($null -ne $current) { $now = $current[$property.Name] }
+        if ((ConvertTo-Json -InputObject $now -Compress) -ne (ConvertTo-Json -InputObject $property.Value -Compress)) {
+            $drifted[$property.Name] = $property.Value
+        }
+    }
+    return $drifted
+}
+
+function Invoke-LhStep {
+    param($Step, $Results, [string]$OnlinePrefix)
+    $result = [ordered]@{ id = $Step.id; status = 'ok'; output = @(); error = $null; sent = @() }
+    Assert-LhName -Name $Step.cmdlet
+    $parameters = ConvertTo-LhParameters -Parameters $Step.params
+    if ($null -ne $Step.when_differs) {
+        $drifted = Get-LhDriftParameters -Drift $Step.when_differs -Results $Results
+        if ($drifted.Count -eq 0) { $result.status = 'skipped'; return $result }
+        foreach ($key in $drifted.Keys) { $parameters[$key] = $drifted[$key] }
+    }
+    $command = $Step.cmdlet
+    if ($Step.scope -eq 'online' -and $OnlinePrefix) {
+        $verb, $noun = $command.Split('-', 2)
+        $command = "$verb-$OnlinePrefix$noun"
+    }
+    $result.sent = @($parameters.Keys | Sort-Object)
+    try {
+        $output = & $command @parameters -ErrorAction Stop
+        $result.output = Select-LhOutput -Objects $output -Select $Step.select
+    }
+    catch {
+        $result.status = 'error'
+        $result.error = ConvertTo-LhError -Record $_
+    }
+    return $result
+}
+
+function Open-LhOnline {
+    # Legacy connectors hand back a PSSession that is imported under a prefix, so
+    # online proxies never clobber the on-premises cmdlets of the same name.
+    param($Online, $State)
+    Import-Module -Name $Online.module -ErrorAction Stop
+    $module = Get-Module -Name $Online.module | Select-Object -First 1
+    $State.module_version = [string]$module.Version
+    Assert-LhName -Name $Online.connect.cmdlet
+    $parameters = ConvertTo-LhParameters -Parameters $Online.connect.params
+    $clock = [System.Diagnostics.Stopwatch]::StartNew()
+    $connection = & $Online.connect.cmdlet @parameters -ErrorAction Stop
+    if ($Online.import_session) {
+        $State.session = $connection
+        Import-PSSession -Session $connection -Prefix $Online.prefix -CommandName @($Online.commands) -AllowClobber -DisableNameChecking -ErrorAction Stop | Out-Null
+    }
+    $State.connected = $true
+    $State.seconds = [math]::Round($clock.Elapsed.TotalSeconds, 3)
+}
+
+function Close-LhOnline {
+    param($Online, $State)
+    if ($null -ne $State.session) {
+        Remove-PSSession -Session $State.session -ErrorAction SilentlyContinue
+        $State.closed = $true
+    }
+    elseif ($State.connected -and $Online.disconnect) {
+        Assert-LhName -Name $Online.disconnect
+        try { & $Online.disconnect -ErrorAction Stop | Out-Null; $State.closed = $true }
+        catch { $State.close_error = ConvertTo-LhError -Record $_ }
+    }
+}
+
+$response = [ordered]@{
+    protocol   = 1
+    ps_version = [string]$PSVersionTable.PSVersion
+    onprem     = $null
+    online     = $null
+    steps      = @()
+    error      = $null
+}
+$online = [ordered]@{ connected = $false; closed = $false; module_version = $null; seconds = $null; session = $null; close_error = $null }
+$results = New-Object System.Collections.ArrayList
+$stage = 'onprem'
+try {
+    if ($null -ne $Request.onprem_modules) {
+        $available = @(Get-Module -ListAvailable -Name @($Request.onprem_modules) | Sort-Object -Property Version -Descending)
+        if ($available.Count -eq 0) {
+            $response.error = [ordered]@{ stage = 'onprem'; message = 'No on-premises management module found.'; fqid = 'LyncHybrid.OnPremModuleMissing'; category = 'ObjectNotFound'; exception = ''; target = ($Request.onprem_modules -join ',') }
+        }
+        else {
+            Import-Module -Name $available[0].Name -ErrorAction Stop
+            $response.onprem = [ordered]@{ name = $available[0].Name; version = [string]$available[0].Version }
+        }
+    }
+    if ($null -eq $response.error -and $null -ne $Request.online) {
+        $stage = 'online'
+        Open-LhOnline -Online $Request.online -State $online
+    }
+    if ($null -eq $response.error) {
+        $stage = 'steps'
+        $prefix = $null
+        if ($null -ne $Request.online -and $Request.online.import_session) { $prefix = $Request.online.prefix }
+        $stopped = $false
+        foreach ($step in @($Request.steps)) {
+            if ($stopped) { [void]$results.Add([ordered]@{ id = $step.id; status = 'not_run'; output = @(); error = $null; sent = @() }); continue }
+            $stepResult = Invoke-LhStep -Step $step -Results $results -OnlinePrefix $prefix
+            [void]$results.Add($stepResult)
+            if ($stepResult.status -eq 'error' -and -not $step.continue_on_error) { $stopped = $true }
+        }
+    }
+}
+catch {
+    $failure = ConvertTo-LhError -Record $_
+    $failure.stage = $stage
+    $response.error = $failure
+}
+finally {
+    if ($null -ne $Request.online) { Close-LhOnline -Online $Request.online -State $online }
+}
+$online.Remove('session')
+if ($null -ne $Request.online) { $response.online = $online }
+$response.steps = $results.ToArray()
+$json = ConvertTo-Json -InputObject $response -Depth 8 -Compress
+$json = [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+[Console]::Out.Write($Marker + $json)

@@ -1,0 +1,122 @@
+"""The controller side of the wire protocol (docs/architecture.md)."""
+
+from __future__ import annotations
+
+import json
+import types
+
+import pytest
+from ansible.errors import AnsibleActionFail
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
+
+SECRET = "p@ss 'w\"$`;&\u00e9\u4e2d"
+
+
+def _request() -> _runner.Request:
+    return _runner.Request(
+        onprem_modules=("SkypeForBusiness", "Lync"),
+        online=_runner.OnlineSession(
+            module="MicrosoftTeams",
+            connect_cmdlet="Connect-MicrosoftTeams",
+            connect_params={"Credential": _runner.credential("admin@contoso.com", SECRET)},
+            import_session=False,
+            disconnect="Disconnect-MicrosoftTeams",
+        ),
+        steps=(
+            _runner.Step("before", "Get-CsTenantFederationConfiguration", scope="online", select=("Identity",)),
+            _runner.Step(
+                "set",
+                "Set-CsTenantFederationConfiguration",
+                {"Identity": "Global"},
+                scope="online",
+                when_differs={"step": "before", "values": {"SharedSipAddressSpace": True}},
+            ),
+        ),
+    )
+
+
+def test_payload_is_ascii_and_round_trips_secrets() -> None:
+    payload = _runner.encode_payload(_request())
+    payload.decode("ascii")  # raises if any byte is not ASCII
+    data = json.loads(payload)
+    assert data["runner"] == _runner.runner_script()
+    connect = data["request"]["online"]["connect"]
+    assert connect["params"]["Credential"]["$credential"]["password"] == SECRET
+    assert data["request"]["steps"][0]["select"] == ["Identity"]
+    assert data["request"]["steps"][1]["when_differs"]["values"] == {"SharedSipAddressSpace": True}
+
+
+def test_bootstrap_carries_no_data() -> None:
+    assert SECRET not in _runner.bootstrap_script()
+    assert len(_runner.bootstrap_script()) < 200
+
+
+def _wire(**overrides: object) -> str:
+    body = {
+        "protocol": 1,
+        "ps_version": "5.1.17763.1",
+        "onprem": {"name": "SkypeForBusiness", "version": "7.0.0.0"},
+        "online": {"connected": True, "closed": True, "module_version": "6.1.0", "seconds": 1.5, "close_error": None},
+        "steps": [
+            {"id": "before", "status": "ok", "output": [{"SharedSipAddressSpace": False}], "error": None, "sent": []},
+            {
+                "id": "set",
+                "status": "error",
+                "output": [],
+                "sent": ["Identity", "SharedSipAddressSpace"],
+                "error": {"message": "boom", "fqid": "X,Y", "category": "InvalidOperation", "exception": "E"},
+            },
+        ],
+        "error": None,
+    }
+    body.update(overrides)
+    return "noise before\r\n" + _runner.MARKER + json.dumps(body)
+
+
+def test_parse_output_reads_steps_and_errors() -> None:
+    response = _runner.parse_output(_wire(), "", 0)
+    assert response.ps_version == "5.1.17763.1"
+    assert response.online is not None and response.online.closed
+    assert response.step("before").first() == {"SharedSipAddressSpace": False}
+    failed = response.step("set")
+    assert not failed.ok
+    assert failed.sent == ("Identity", "SharedSipAddressSpace")
+    assert failed.error is not None and failed.error.to_result() == {
+        "message": "boom",
+        "fqid": "X,Y",
+        "category": "InvalidOperation",
+        "exception": "E",
+    }
+
+
+def test_parse_output_top_level_error_keeps_stage() -> None:
+    response = _runner.parse_output(_wire(error={"stage": "online", "message": "AADSTS50126"}, steps=[]), "", 0)
+    assert response.error is not None and response.error.stage == "online"
+    with pytest.raises(_runner.RunnerFailure, match="no result for step 'before'"):
+        response.step("before")
+
+
+def test_missing_marker_shows_powershell_error_text() -> None:
+    clixml = (
+        '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+        '<S S="Error">The term \'x\' is not recognized_x000D__x000A_</S></Objs>'
+    )
+    with pytest.raises(_runner.RunnerFailure, match=r"rc=1\): The term 'x' is not recognized"):
+        _runner.parse_output("", clixml, 1)
+
+
+@pytest.mark.parametrize("stdout", [_runner.MARKER + "{not json", _runner.MARKER + '{"protocol": 99}'])
+def test_malformed_response_is_a_clear_failure(stdout: str) -> None:
+    with pytest.raises(_runner.RunnerFailure, match="runner response"):
+        _runner.parse_output(stdout, "", 0)
+
+
+def test_non_powershell_shell_is_refused_before_sending() -> None:
+    sent = []
+    action = types.SimpleNamespace(
+        _connection=types.SimpleNamespace(_shell=types.SimpleNamespace(SHELL_FAMILY="sh")),
+        _low_level_execute_command=lambda *a, **k: sent.append(a),
+    )
+    with pytest.raises(AnsibleActionFail, match="'sh' shell"):
+        _runner.execute(action, _request())  # type: ignore[arg-type]
+    assert sent == []
