@@ -87,6 +87,7 @@ class StepResult:
 
 @dataclasses.dataclass(frozen=True)
 class OnlineResult:
+    module: str | None
     connected: bool
     closed: bool
     module_version: str | None
@@ -154,12 +155,12 @@ class OnlineSession:
 class Request:
     steps: tuple[Step, ...]
     onprem_modules: tuple[str, ...] | None = None
-    online: OnlineSession | None = None
+    online: tuple[OnlineSession, ...] | None = None
 
     def to_wire(self) -> dict[str, t.Any]:
         return {
             "onprem_modules": list(self.onprem_modules) if self.onprem_modules is not None else None,
-            "online": self.online.to_wire() if self.online else None,
+            "online": [candidate.to_wire() for candidate in self.online] if self.online else None,
             "steps": [step.to_wire() for step in self.steps],
         }
 
@@ -182,9 +183,7 @@ def execute(action: ActionBase, request: Request) -> Response:
     AnsibleConnectionFailure, which makes the host unreachable as users expect.
     """
     _require_powershell(action)
-    result = action._low_level_execute_command(
-        bootstrap_script(), in_data=encode_payload(request), sudoable=False
-    )
+    result = action._low_level_execute_command(bootstrap_script(), in_data=encode_payload(request), sudoable=False)
     return parse_output(result.get("stdout", ""), result.get("stderr", ""), result.get("rc"))
 
 
@@ -208,7 +207,7 @@ def parse_output(stdout: str, stderr: str, rc: int | None) -> Response:
             "Check that Windows PowerShell 3.0 or later is installed and that the account may run it."
         )
     try:
-        data = json.loads(stdout[position + len(MARKER):])
+        data = json.loads(stdout[position + len(MARKER) :])
     except ValueError as exc:
         raise RunnerFailure(f"The runner response could not be read as JSON: {exc}.") from None
     if not isinstance(data, dict) or data.get("protocol") != PROTOCOL:
@@ -231,12 +230,15 @@ def _response_from_wire(data: dict[str, t.Any]) -> Response:
         ps_version=str(data.get("ps_version") or ""),
         onprem=data.get("onprem"),
         online=OnlineResult(
+            module=online.get("module"),
             connected=bool(online.get("connected")),
             closed=bool(online.get("closed")),
             module_version=online.get("module_version"),
             seconds=online.get("seconds"),
             close_error=ErrorRecord.from_wire(online.get("close_error")),
-        ) if online else None,
+        )
+        if online
+        else None,
         steps=steps,
         error=ErrorRecord.from_wire(data.get("error")),
     )

@@ -139,10 +139,21 @@ function Invoke-LhStep {
     return $result
 }
 
+function Select-LhOnline {
+    # The controller lists the connectors it accepts, best first; the first one
+    # installed on this host is used, so connector=auto costs no extra command.
+    param($Candidates)
+    foreach ($candidate in @($Candidates)) {
+        if (@(Get-Module -ListAvailable -Name $candidate.module).Count -gt 0) { return $candidate }
+    }
+    return $null
+}
+
 function Open-LhOnline {
     # Legacy connectors hand back a PSSession that is imported under a prefix, so
     # online proxies never clobber the on-premises cmdlets of the same name.
     param($Online, $State)
+    $State.module = $Online.module
     Import-Module -Name $Online.module -ErrorAction Stop
     $module = Get-Module -Name $Online.module | Select-Object -First 1
     $State.module_version = [string]$module.Version
@@ -179,8 +190,9 @@ $response = [ordered]@{
     steps      = @()
     error      = $null
 }
-$online = [ordered]@{ connected = $false; closed = $false; module_version = $null; seconds = $null; session = $null; close_error = $null }
+$online = [ordered]@{ module = $null; connected = $false; closed = $false; module_version = $null; seconds = $null; session = $null; close_error = $null }
 $results = New-Object System.Collections.ArrayList
+$chosen = $null
 $stage = 'onprem'
 try {
     if ($null -ne $Request.onprem_modules) {
@@ -195,12 +207,19 @@ try {
     }
     if ($null -eq $response.error -and $null -ne $Request.online) {
         $stage = 'online'
-        Open-LhOnline -Online $Request.online -State $online
+        $chosen = Select-LhOnline -Candidates $Request.online
+        if ($null -eq $chosen) {
+            $names = @($Request.online | ForEach-Object { $_.module }) -join ', '
+            $response.error = [ordered]@{ stage = 'online'; message = "No online connector module is installed ($names)."; fqid = 'LyncHybrid.ConnectorMissing'; category = 'ObjectNotFound'; exception = ''; target = $names }
+        }
+        else {
+            Open-LhOnline -Online $chosen -State $online
+        }
     }
     if ($null -eq $response.error) {
         $stage = 'steps'
         $prefix = $null
-        if ($null -ne $Request.online -and $Request.online.import_session) { $prefix = $Request.online.prefix }
+        if ($null -ne $chosen -and $chosen.import_session) { $prefix = $chosen.prefix }
         $stopped = $false
         foreach ($step in @($Request.steps)) {
             if ($stopped) { [void]$results.Add([ordered]@{ id = $step.id; status = 'not_run'; output = @(); error = $null; sent = @() }); continue }
@@ -216,7 +235,7 @@ catch {
     $response.error = $failure
 }
 finally {
-    if ($null -ne $Request.online) { Close-LhOnline -Online $Request.online -State $online }
+    if ($null -ne $chosen) { Close-LhOnline -Online $chosen -State $online }
 }
 $online.Remove('session')
 if ($null -ne $Request.online) { $response.online = $online }

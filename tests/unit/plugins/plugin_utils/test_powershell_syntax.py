@@ -21,7 +21,7 @@ def _errors(source: str) -> list[str]:
     while stack:
         node = stack.pop()
         if node.type == "ERROR" or node.is_missing:
-            found.append(f"line {node.start_point[0] + 1}: {source.encode()[node.start_byte:node.end_byte][:60]!r}")
+            found.append(f"line {node.start_point[0] + 1}: {source.encode()[node.start_byte : node.end_byte][:60]!r}")
         stack.extend(node.children)
     return found
 

@@ -15,12 +15,14 @@ SECRET = "p@ss 'w\"$`;&\u00e9\u4e2d"
 def _request() -> _runner.Request:
     return _runner.Request(
         onprem_modules=("SkypeForBusiness", "Lync"),
-        online=_runner.OnlineSession(
-            module="MicrosoftTeams",
-            connect_cmdlet="Connect-MicrosoftTeams",
-            connect_params={"Credential": _runner.credential("admin@contoso.com", SECRET)},
-            import_session=False,
-            disconnect="Disconnect-MicrosoftTeams",
+        online=(
+            _runner.OnlineSession(
+                module="MicrosoftTeams",
+                connect_cmdlet="Connect-MicrosoftTeams",
+                connect_params={"Credential": _runner.credential("admin@contoso.com", SECRET)},
+                import_session=False,
+                disconnect="Disconnect-MicrosoftTeams",
+            ),
         ),
         steps=(
             _runner.Step("before", "Get-CsTenantFederationConfiguration", scope="online", select=("Identity",)),
@@ -40,7 +42,7 @@ def test_payload_is_ascii_and_round_trips_secrets() -> None:
     payload.decode("ascii")  # raises if any byte is not ASCII
     data = json.loads(payload)
     assert data["runner"] == _runner.runner_script()
-    connect = data["request"]["online"]["connect"]
+    connect = data["request"]["online"][0]["connect"]
     assert connect["params"]["Credential"]["$credential"]["password"] == SECRET
     assert data["request"]["steps"][0]["select"] == ["Identity"]
     assert data["request"]["steps"][1]["when_differs"]["values"] == {"SharedSipAddressSpace": True}
@@ -56,7 +58,14 @@ def _wire(**overrides: object) -> str:
         "protocol": 1,
         "ps_version": "5.1.17763.1",
         "onprem": {"name": "SkypeForBusiness", "version": "7.0.0.0"},
-        "online": {"connected": True, "closed": True, "module_version": "6.1.0", "seconds": 1.5, "close_error": None},
+        "online": {
+            "module": "MicrosoftTeams",
+            "connected": True,
+            "closed": True,
+            "module_version": "6.1.0",
+            "seconds": 1.5,
+            "close_error": None,
+        },
         "steps": [
             {"id": "before", "status": "ok", "output": [{"SharedSipAddressSpace": False}], "error": None, "sent": []},
             {
@@ -99,7 +108,7 @@ def test_parse_output_top_level_error_keeps_stage() -> None:
 def test_missing_marker_shows_powershell_error_text() -> None:
     clixml = (
         '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
-        '<S S="Error">The term \'x\' is not recognized_x000D__x000A_</S></Objs>'
+        "<S S=\"Error\">The term 'x' is not recognized_x000D__x000A_</S></Objs>"
     )
     with pytest.raises(_runner.RunnerFailure, match=r"rc=1\): The term 'x' is not recognized"):
         _runner.parse_output("", clixml, 1)

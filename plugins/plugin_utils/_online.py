@@ -1,0 +1,160 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Online session options shared by the modules that talk to the tenant (internal use only).
+
+The options are documented once, in plugins/doc_fragments/online_auth.py. Here
+they become the runner's session description and the retry policy for the
+tenant's limit of three concurrent sessions per admin.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+import typing as t
+
+from ansible.errors import AnsibleActionFail
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import HostError, diagnose, is_retryable
+
+if t.TYPE_CHECKING:
+    from ansible.plugins.action import ActionBase
+
+
+@dataclasses.dataclass(frozen=True)
+class Connector:
+    """How one connector module opens and closes a tenant session."""
+
+    name: str
+    module: str
+    connect_cmdlet: str
+    legacy: bool
+
+
+CONNECTORS: dict[str, Connector] = {
+    "microsoft_teams": Connector("microsoft_teams", "MicrosoftTeams", "Connect-MicrosoftTeams", legacy=False),
+    "skype_online_connector": Connector("skype_online_connector", "SkypeOnlineConnector", "New-CsOnlineSession", True),
+    "lync_online_connector": Connector("lync_online_connector", "LyncOnlineConnector", "New-CsOnlineSession", True),
+}
+# Preference of connector=auto: the supported module first, then the newer legacy one.
+AUTO_ORDER = ("microsoft_teams", "skype_online_connector", "lync_online_connector")
+
+MAX_BACKOFF_SECONDS = 300
+
+ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
+    "connector": {"type": "str", "default": "auto", "choices": ["auto", *AUTO_ORDER]},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "certificate_thumbprint": {"type": "str"},
+    "application_id": {"type": "str"},
+    "tenant_id": {"type": "str"},
+    "override_admin_domain": {"type": "str"},
+    "retries": {"type": "int", "default": 3},
+    "delay": {"type": "int", "default": 30},
+}
+MUTUALLY_EXCLUSIVE = [["password", "certificate_thumbprint"], ["username", "certificate_thumbprint"]]
+REQUIRED_TOGETHER = [["username", "password"], ["certificate_thumbprint", "application_id", "tenant_id"]]
+REQUIRED_ONE_OF = [["username", "certificate_thumbprint"]]
+
+
+def check_options(args: dict[str, t.Any]) -> None:
+    """Rules the argument spec cannot express; checked before anything is sent."""
+    for name in ("username", "password", "certificate_thumbprint", "application_id", "tenant_id"):
+        if args.get(name) is not None and not str(args[name]).strip():
+            raise AnsibleActionFail(f"The option '{name}' must not be empty.")
+    if args["retries"] < 0 or args["delay"] < 0:
+        raise AnsibleActionFail("The options 'retries' and 'delay' must be zero or more.")
+    certificate = args.get("certificate_thumbprint") is not None
+    if certificate and args["connector"] not in ("auto", "microsoft_teams"):
+        raise AnsibleActionFail(
+            "Certificate authentication needs connector=microsoft_teams: the legacy connectors "
+            f"({args['connector']}) accept only a user name and password."
+        )
+    if args.get("override_admin_domain") and args["connector"] == "microsoft_teams":
+        raise AnsibleActionFail(
+            "override_admin_domain applies to the legacy connectors only; MicrosoftTeams finds its endpoint itself."
+        )
+
+
+def candidates(args: dict[str, t.Any]) -> tuple[Connector, ...]:
+    """The connectors the runner may use, best first."""
+    if args["connector"] != "auto":
+        return (CONNECTORS[args["connector"]],)
+    if args.get("certificate_thumbprint"):
+        return (CONNECTORS["microsoft_teams"],)
+    return tuple(CONNECTORS[name] for name in AUTO_ORDER)
+
+
+def session(connector: Connector, args: dict[str, t.Any], commands: t.Iterable[str]) -> _runner.OnlineSession:
+    """The runner's description of the session for one connector."""
+    params: dict[str, t.Any]
+    if args.get("certificate_thumbprint"):
+        params = {
+            "CertificateThumbprint": args["certificate_thumbprint"],
+            "ApplicationId": args["application_id"],
+            "TenantId": args["tenant_id"],
+        }
+    else:
+        params = {"Credential": _runner.credential(args["username"], args["password"])}
+    if connector.legacy and args.get("override_admin_domain"):
+        params["OverrideAdminDomain"] = args["override_admin_domain"]
+    return _runner.OnlineSession(
+        module=connector.module,
+        connect_cmdlet=connector.connect_cmdlet,
+        connect_params=params,
+        import_session=connector.legacy,
+        commands=tuple(commands) if connector.legacy else (),
+        disconnect=None if connector.legacy else "Disconnect-MicrosoftTeams",
+    )
+
+
+def account(args: dict[str, t.Any]) -> str:
+    return args.get("username") or f"application {args.get('application_id')}"
+
+
+def run_online(
+    action: ActionBase,
+    args: dict[str, t.Any],
+    steps: t.Sequence[_runner.Step],
+    sleep: t.Callable[[float], None] = time.sleep,
+) -> tuple[_runner.Response, int]:
+    """Run steps in one tenant session; retry while the tenant says 'too many sessions'.
+
+    Returns the response and how many attempts it took. Every attempt is one
+    WinRM command whose session the runner closes, so a retry never adds to the
+    sessions it waits for.
+    """
+    commands = sorted({step.cmdlet for step in steps if step.scope == "online"})
+    request = _runner.Request(
+        steps=tuple(steps),
+        online=tuple(session(connector, args, commands) for connector in candidates(args)),
+    )
+    attempt = 0
+    while True:
+        attempt += 1
+        response = _runner.execute(action, request)
+        error = response.error
+        if error is None or error.stage != "online" or not is_retryable(error) or attempt > args["retries"]:
+            break
+        sleep(min(args["delay"] * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
+    raise_for_session(response, args, attempts=attempt)
+    return response, attempt
+
+
+def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attempts: int = 1) -> None:
+    """Fail the task, explained, when the session could not be opened."""
+    error = response.error
+    if error is None:
+        return
+    context = {
+        "account": account(args),
+        "certificate": str(args.get("certificate_thumbprint")),
+        "application": str(args.get("application_id")),
+        "tenant": str(args.get("tenant_id")),
+        "module": " or ".join(c.module for c in candidates(args)),
+    }
+    diagnosis = diagnose(error, **context)
+    extra: dict[str, t.Any] = {"attempts": attempts}
+    if response.online is not None:
+        extra["session_closed"] = response.online.closed or not response.online.connected
+    raise HostError(diagnosis, error, **extra)
