@@ -49,7 +49,7 @@ class CsActionBase(ActionBase):
         validation = self._validate()
         no_log_values = validation._no_log_values
         try:
-            if validation.errors:
+            if validation.error_messages:
                 raise AnsibleActionFail(self._validation_message(validation))
             result.update(self.run_module(validation.validated_parameters, task_vars or {}))
         except HostError as exc:
@@ -71,4 +71,4 @@ class CsActionBase(ActionBase):
         return validator.validate(dict(self._task.args))
 
     def _validation_message(self, validation: ValidationResult) -> str:
-        return f"Invalid options for {self._task.action}: {validation.errors.msg}"
+        return f"Invalid options for {self._task.action}: {'; '.join(validation.error_messages)}"

@@ -1,0 +1,70 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Options of the modules that open a remote PowerShell session to the tenant."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    DOCUMENTATION = r"""
+options:
+  connector:
+    description:
+      - The PowerShell module used to reach the tenant from the Lync server.
+      - V(microsoft_teams) is the MicrosoftTeams module (4.x or later), the only one Microsoft still supports.
+      - V(skype_online_connector) and V(lync_online_connector) are the retired legacy connectors
+        (C(New-CsOnlineSession)); they only work with a user name and password.
+      - V(auto) uses the first installed of V(microsoft_teams), V(skype_online_connector), V(lync_online_connector)
+        (only V(microsoft_teams) with certificate authentication). The choice is made on the host in the same
+        command, so it costs nothing.
+    type: str
+    choices: [auto, microsoft_teams, skype_online_connector, lync_online_connector]
+    default: auto
+  username:
+    description:
+      - User principal name of a tenant administrator (Teams administrator role), for example
+        C(admin@contoso.onmicrosoft.com).
+      - Credential authentication fails for accounts that require multi-factor authentication; use
+        O(certificate_thumbprint) instead.
+      - Mutually exclusive with O(certificate_thumbprint); requires O(password).
+    type: str
+  password:
+    description:
+      - Password of O(username). It is sent to the host on standard input only, never on a command line,
+        and is masked in results.
+    type: str
+  certificate_thumbprint:
+    description:
+      - Thumbprint of a certificate with private key in the certificate store of the connecting account on
+        the host, registered on an Azure AD application (app-only authentication).
+      - Requires O(application_id) and O(tenant_id), and O(connector=microsoft_teams) or O(connector=auto).
+    type: str
+  application_id:
+    description:
+      - Application (client) ID of the Azure AD application used with O(certificate_thumbprint).
+    type: str
+  tenant_id:
+    description:
+      - Tenant ID (GUID) or initial domain used with O(certificate_thumbprint).
+    type: str
+  override_admin_domain:
+    description:
+      - Legacy connectors only. The tenant's initial domain (C(contoso.onmicrosoft.com)) passed as
+        C(-OverrideAdminDomain), needed when C(lyncdiscover) DNS records point at the on-premises deployment,
+        which is the normal state of a hybrid deployment.
+    type: str
+  retries:
+    description:
+      - How many times to retry opening the session when the tenant refuses it because the account already
+        has the maximum number of concurrent sessions (three per admin) or throttles the request.
+      - Each retry is one more command on the host; sessions that were opened are always closed.
+    type: int
+    default: 3
+  delay:
+    description:
+      - Seconds to wait before the first retry; the wait doubles on each further retry, capped at 300 seconds.
+    type: int
+    default: 30
+notes:
+  - Every task opens at most one tenant session and closes it before it returns, also when it fails.
+"""

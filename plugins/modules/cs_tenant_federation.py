@@ -1,0 +1,124 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# This is a documentation-only module: the work is done by the action plugin of the same name.
+
+DOCUMENTATION = r"""
+module: cs_tenant_federation
+short_description: Set the tenant federation settings that a hybrid Lync deployment needs
+version_added: 0.1.0
+description:
+  - Reads the tenant's federation configuration (C(Get-CsTenantFederationConfiguration)) through a remote
+    PowerShell session opened from the Lync server, and changes only the properties that differ from the
+    options given (C(Set-CsTenantFederationConfiguration -Identity Global)), then reads it back.
+  - Before users can be moved from the cloud to on-premises, O(shared_sip_address_space) must be V(true).
+  - Options that are not set are never sent, so allowed and blocked domain lists are never touched.
+  - Get, Set and read-back run in one command on the host and one tenant session, which is always closed.
+options:
+  shared_sip_address_space:
+    description:
+      - Desired value of C(SharedSipAddressSpace) (split domain, hybrid). Must be V(true) while any user of
+        the tenant's SIP domains is homed on-premises.
+      - Microsoft refuses to set it back to V(false) once it is V(true) ("This scenario is not supported
+        anymore"); the module reports that as a clear error, also in check mode.
+    type: bool
+  allow_federated_users:
+    description:
+      - Desired value of C(AllowFederatedUsers). Not changed when omitted.
+    type: bool
+  allow_public_users:
+    description:
+      - Desired value of C(AllowPublicUsers). Not changed when omitted.
+    type: bool
+extends_documentation_fragment:
+  - lync.hybrid.online_auth
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.flow
+attributes:
+  check_mode:
+    support: full
+    details: Only the Get runs; C(changed) and the diff show what would change.
+  diff_mode:
+    support: full
+  platform:
+    platforms: windows
+  action:
+    support: full
+  async:
+    support: none
+  bypass_host_loop:
+    support: none
+notes:
+  - Run it once per tenant, for example with C(run_once=true) when a play targets several Lync servers.
+seealso:
+  - module: lync.hybrid.cs_online_session
+  - module: lync.hybrid.cs_online_connector
+author:
+  - lync.hybrid contributors
+"""
+
+EXAMPLES = r"""
+- name: Turn on the shared SIP address space (certificate authentication)
+  lync.hybrid.cs_tenant_federation:
+    shared_sip_address_space: true
+    connector: microsoft_teams
+    certificate_thumbprint: "{{ teams_cert_thumbprint }}"
+    application_id: "{{ teams_app_id }}"
+    tenant_id: contoso.onmicrosoft.com
+  run_once: true
+
+- name: Same with the legacy connector and an admin account
+  lync.hybrid.cs_tenant_federation:
+    shared_sip_address_space: true
+    allow_federated_users: true
+    connector: lync_online_connector
+    username: admin@contoso.onmicrosoft.com
+    password: "{{ vault_tenant_admin_password }}"
+    override_admin_domain: contoso.onmicrosoft.com
+"""
+
+RETURN = r"""
+federation:
+  description: The tenant federation configuration after the task (as it would be, in check mode).
+  returned: success
+  type: dict
+  sample:
+    Identity: Global
+    AllowedDomains: AllowAllKnownDomains
+    BlockedDomains: []
+    AllowFederatedUsers: true
+    AllowPublicUsers: true
+    AllowTeamsConsumer: true
+    AllowTeamsConsumerInbound: true
+    TreatDiscoveredPartnersAsUnverified: false
+    SharedSipAddressSpace: true
+    RestrictTeamsConsumerToExternalUserProfiles: false
+changed_properties:
+  description: Properties that were (or in check mode would be) changed.
+  returned: success
+  type: list
+  elements: str
+  sample: [SharedSipAddressSpace]
+connector:
+  description: The connector that opened the session.
+  returned: success
+  type: str
+  sample: microsoft_teams
+attempts:
+  description: Commands it took to open the session (more than 1 when the tenant's session limit was hit).
+  returned: always
+  type: int
+  sample: 1
+reason:
+  description: Machine-readable cause of a failure, for example V(mfa_required) or V(concurrent_shells).
+  returned: failure
+  type: str
+  sample: invalid_credentials
+error_record:
+  description: The PowerShell error record behind a failure.
+  returned: failure, when a cmdlet failed
+  type: dict
+  sample:
+    message: "Error validating credentials due to invalid username or password."
+    fqid: "Microsoft.Teams.ConfigApi.Cmdlets.ConnectMicrosoftTeams"
+    category: AuthenticationError
+"""

@@ -1,0 +1,139 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Tenant federation settings: read, compare, change only on drift (internal use only).
+
+One tenant session per task: the Get, the conditional Set and the read-back run
+in the same runner request, so the task costs one command and one session
+whatever it finds.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
+
+if t.TYPE_CHECKING:
+    from ansible.plugins.action import ActionBase
+
+GET = "Get-CsTenantFederationConfiguration"
+SET = "Set-CsTenantFederationConfiguration"
+
+# Module option -> property of the tenant federation configuration.
+MANAGED = {
+    "shared_sip_address_space": "SharedSipAddressSpace",
+    "allow_federated_users": "AllowFederatedUsers",
+    "allow_public_users": "AllowPublicUsers",
+}
+
+# Properties returned to users (Microsoft's documented output of the Get cmdlet).
+REPORTED = (
+    "Identity",
+    "AllowedDomains",
+    "BlockedDomains",
+    "AllowFederatedUsers",
+    "AllowPublicUsers",
+    "AllowTeamsConsumer",
+    "AllowTeamsConsumerInbound",
+    "TreatDiscoveredPartnersAsUnverified",
+    "SharedSipAddressSpace",
+    "RestrictTeamsConsumerToExternalUserProfiles",
+)
+
+UNSUPPORTED_DISABLE = Diagnosis(
+    "shared_sip_address_space_disable_unsupported",
+    "Microsoft no longer allows turning SharedSipAddressSpace off once it is on ('This scenario is not "
+    "supported anymore'); it must also stay on while any user of the tenant's SIP domains is on-premises.",
+    "Remove shared_sip_address_space=false from the task.",
+)
+
+
+def desired_values(args: dict[str, t.Any]) -> dict[str, bool]:
+    """Only the options the user set; anything else is never sent to Set."""
+    return {prop: args[option] for option, prop in MANAGED.items() if args.get(option) is not None}
+
+
+def build_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
+    read = _runner.Step("before", GET, {"Identity": "Global"}, scope="online", select=REPORTED)
+    if check_mode:
+        return [read]
+    return [
+        read,
+        _runner.Step(
+            "set",
+            SET,
+            {"Identity": "Global"},
+            scope="online",
+            when_differs={"step": "before", "values": desired},
+        ),
+        _runner.Step("after", GET, {"Identity": "Global"}, scope="online", select=REPORTED),
+    ]
+
+
+def drift(before: dict[str, t.Any], desired: dict[str, bool]) -> dict[str, bool]:
+    return {prop: value for prop, value in desired.items() if before.get(prop) != value}
+
+
+def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
+    """Bring the tenant to the desired values; return the module result."""
+    desired = desired_values(args)
+    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode))
+    before_step = response.step("before")
+    if not before_step.ok or not isinstance(before_step.first(), dict):
+        _fail(before_step, args, "read")
+    before: dict[str, t.Any] = before_step.first()
+    changes = drift(before, desired)
+    if changes.get("SharedSipAddressSpace") is False:
+        raise HostError(UNSUPPORTED_DISABLE, None, federation=before)
+
+    after = {**before, **changes}
+    changed = bool(changes)
+    if not check_mode:
+        set_step = response.step("set")
+        if set_step.status == "error":
+            _fail(set_step, args, "change", federation=before)
+        changed = set_step.status == "ok"
+        after_step = response.step("after")
+        if after_step.ok and isinstance(after_step.first(), dict):
+            after = after_step.first()
+        unmet = drift(after, desired)
+        if unmet:
+            raise HostError(
+                Diagnosis(
+                    "not_applied",
+                    f"The tenant still reports {unmet} after the change was sent.",
+                    "Replication in the tenant can lag; run the task again in a few minutes.",
+                ),
+                None,
+                federation=after,
+            )
+    return {
+        "changed": changed,
+        "federation": after,
+        "changed_properties": sorted(changes),
+        "connector": _connector_name(response),
+        "attempts": attempts,
+        "diff": {"before": _view(before), "after": _view(after)},
+    }
+
+
+def _view(config: dict[str, t.Any]) -> dict[str, t.Any]:
+    return {prop: config[prop] for prop in REPORTED if prop in config}
+
+
+def _connector_name(response: _runner.Response) -> str | None:
+    module = response.online.module if response.online else None
+    for connector in _online.CONNECTORS.values():
+        if connector.module == module:
+            return connector.name
+    return None
+
+
+def _fail(step: _runner.StepResult, args: dict[str, t.Any], verb: str, **extra: t.Any) -> t.NoReturn:
+    record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
+    if "not supported anymore" in record.message.lower():
+        raise HostError(UNSUPPORTED_DISABLE, record, **extra)
+    found = diagnose(record, account=_online.account(args))
+    cause = f"Could not {verb} the tenant federation configuration: {found.cause}"
+    raise HostError(Diagnosis(found.reason, cause, found.remedy), record, **extra)
