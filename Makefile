@@ -12,7 +12,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all setup test unit e2e lint lab clean
+.PHONY: all setup test unit e2e lint ansible-lint sanity molecule lab clean
 
 all: test
 
@@ -30,6 +30,11 @@ $(COLLECTION_LINK):
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# The copy under build/sanity is a fresh git tree; see tests/sanity/run_sanity.sh.
+sanity: setup
+	PYTHON=$(CURDIR)/$(BIN)/python tests/sanity/run_sanity.sh
 
 unit: setup
 	$(BIN)/python -m pytest tests/unit

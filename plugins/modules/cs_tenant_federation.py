@@ -53,7 +53,7 @@ seealso:
   - module: lync.hybrid.cs_online_session
   - module: lync.hybrid.cs_online_connector
 author:
-  - lync.hybrid contributors
+  - Lync Hybrid Maintainers (@lync-hybrid)
 """
 
 EXAMPLES = r"""
@@ -92,6 +92,13 @@ federation:
     TreatDiscoveredPartnersAsUnverified: false
     SharedSipAddressSpace: true
     RestrictTeamsConsumerToExternalUserProfiles: false
+federation_before:
+  description: The tenant federation configuration as the task found it.
+  returned: success
+  type: dict
+  sample:
+    Identity: Global
+    SharedSipAddressSpace: false
 changed_properties:
   description: Properties that were (or in check mode would be) changed.
   returned: success

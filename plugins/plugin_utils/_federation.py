@@ -111,6 +111,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     return {
         "changed": changed,
         "federation": after,
+        "federation_before": before,
         "changed_properties": sorted(changes),
         "connector": _connector_name(response),
         "attempts": attempts,
