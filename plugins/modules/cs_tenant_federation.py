@@ -12,6 +12,8 @@ description:
     options given (C(Set-CsTenantFederationConfiguration -Identity Global)), then reads it back.
   - Before users can be moved from the cloud to on-premises, O(shared_sip_address_space) must be V(true).
   - Options that are not set are never sent, so allowed and blocked domain lists are never touched.
+    At least one of O(shared_sip_address_space), O(allow_federated_users) and O(allow_public_users) must be
+    V(true) or V(false).
   - Get, Set and read-back run in one command on the host and one tenant session, which is always closed.
 options:
   shared_sip_address_space:
@@ -78,8 +80,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 federation:
-  description: The tenant federation configuration after the task (as it would be, in check mode).
-  returned: success
+  description:
+    - The tenant federation configuration after the task (as it would be, in check mode).
+    - Properties the connector's cmdlet does not have are V(null), for example the Teams consumer settings
+      with the legacy connectors.
+    - On a failure after the configuration was read, the configuration as the task left it.
+  returned: success, and failures after the configuration was read
   type: dict
   sample:
     Identity: Global
@@ -112,9 +118,16 @@ connector:
   sample: microsoft_teams
 attempts:
   description: Commands it took to open the session (more than 1 when the tenant's session limit was hit).
-  returned: always
+  returned: when the runner ran on the host
   type: int
   sample: 1
+session_closed:
+  description:
+    - Whether the tenant session was closed before the task returned (also V(true) when none was opened).
+      When V(false) a warning says why; the session then expires by itself after about 15 minutes.
+  returned: when the runner ran on the host
+  type: bool
+  sample: true
 reason:
   description: Machine-readable cause of a failure, for example V(mfa_required) or V(concurrent_shells).
   returned: failure

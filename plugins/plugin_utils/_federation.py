@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import typing as t
 
+from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
 
@@ -54,6 +55,26 @@ def desired_values(args: dict[str, t.Any]) -> dict[str, bool]:
     return {prop: args[option] for option, prop in MANAGED.items() if args.get(option) is not None}
 
 
+def check_options(args: dict[str, t.Any]) -> None:
+    """What the argument spec lets through but would waste or misdirect a tenant session.
+
+    required_one_of counts an option that is present even when it is null, so a task
+    whose desired values all template to null would open a session to change nothing.
+    A blank override_admin_domain would connect without the override and then fail
+    with a discovery error that sends the user to the very option they did set.
+    """
+    if not desired_values(args):
+        raise AnsibleActionFail(
+            f"Nothing to manage: set at least one of {', '.join(MANAGED)} to true or false (all are null)."
+        )
+    domain = args.get("override_admin_domain")
+    if domain is not None and not domain.strip():
+        raise AnsibleActionFail(
+            "The option 'override_admin_domain' must not be empty: set it to the tenant's initial "
+            "domain (contoso.onmicrosoft.com) or leave it out."
+        )
+
+
 def build_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
     read = _runner.Step("before", GET, {"Identity": "Global"}, scope="online", select=REPORTED)
     if check_mode:
@@ -77,26 +98,37 @@ def drift(before: dict[str, t.Any], desired: dict[str, bool]) -> dict[str, bool]
 
 def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict[str, t.Any]:
     """Bring the tenant to the desired values; return the module result."""
+    check_options(args)
     desired = desired_values(args)
     response, attempts = _online.run_online(action, args, build_steps(desired, check_mode))
+    session = {"attempts": attempts, "session_closed": _session_closed(response)}
     before_step = response.step("before")
     if not before_step.ok or not isinstance(before_step.first(), dict):
-        _fail(before_step, args, "read")
+        _fail(before_step, args, "read", **session)
     before: dict[str, t.Any] = before_step.first()
     changes = drift(before, desired)
     if changes.get("SharedSipAddressSpace") is False:
-        raise HostError(UNSUPPORTED_DISABLE, None, federation=before)
+        # In check mode nothing was sent; otherwise the Set carried the value and
+        # Microsoft's refusal is the record the user can quote in a support case.
+        record = None if check_mode else response.step("set").error
+        raise HostError(UNSUPPORTED_DISABLE, record, federation=before, **session)
 
     after = {**before, **changes}
     changed = bool(changes)
+    warnings: list[str] = []
     if not check_mode:
         set_step = response.step("set")
         if set_step.status == "error":
-            _fail(set_step, args, "change", federation=before)
+            _fail(set_step, args, "change", federation=before, **session)
         changed = set_step.status == "ok"
         after_step = response.step("after")
         if after_step.ok and isinstance(after_step.first(), dict):
             after = after_step.first()
+        elif changed:
+            why = after_step.error.message if after_step.error else after_step.status
+            warnings.append(
+                f"The change was made but reading it back failed ({why}); 'federation' shows the values sent."
+            )
         unmet = drift(after, desired)
         if unmet:
             raise HostError(
@@ -107,20 +139,36 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
                 ),
                 None,
                 federation=after,
+                **session,
             )
-    return {
+    close_error = response.online.close_error if response.online else None
+    if close_error is not None:
+        warnings.append(
+            f"The tenant session could not be closed: {close_error.message} A session left open "
+            "expires by itself after about 15 minutes; until then it counts against the limit of 3 per admin."
+        )
+    result: dict[str, t.Any] = {
         "changed": changed,
         "federation": after,
         "federation_before": before,
         "changed_properties": sorted(changes),
         "connector": _connector_name(response),
-        "attempts": attempts,
+        **session,
         "diff": {"before": _view(before), "after": _view(after)},
     }
+    if warnings:
+        result["warnings"] = warnings
+    return result
 
 
 def _view(config: dict[str, t.Any]) -> dict[str, t.Any]:
     return {prop: config[prop] for prop in REPORTED if prop in config}
+
+
+def _session_closed(response: _runner.Response) -> bool:
+    """True when the runner closed the session, or never got to open one."""
+    online = response.online
+    return online is None or online.closed or not online.connected
 
 
 def _connector_name(response: _runner.Response) -> str | None:
@@ -135,6 +183,14 @@ def _fail(step: _runner.StepResult, args: dict[str, t.Any], verb: str, **extra: 
     record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
     if "not supported anymore" in record.message.lower():
         raise HostError(UNSUPPORTED_DISABLE, record, **extra)
-    found = diagnose(record, account=_online.account(args))
+    account = _online.account(args)
+    found = diagnose(record, account=account)
+    if found.reason == "invalid_credentials":
+        # The logon already succeeded, so "access denied" here is about the account's role.
+        found = Diagnosis(
+            "insufficient_rights",
+            f"{account} may open a session but not {verb} it ({record.message.rstrip('.')}).",
+            "Give the account (or application) the Teams administrator role.",
+        )
     cause = f"Could not {verb} the tenant federation configuration: {found.cause}"
     raise HostError(Diagnosis(found.reason, cause, found.remedy), record, **extra)

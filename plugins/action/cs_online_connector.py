@@ -1,0 +1,22 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of lync.hybrid.cs_online_connector; documentation in plugins/modules."""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _connector
+from ansible_collections.lync.hybrid.plugins.plugin_utils._action import CsActionBase
+
+
+class ActionModule(CsActionBase):
+    ARGUMENT_SPEC = _connector.ARGUMENT_SPEC
+    MUTUALLY_EXCLUSIVE = _connector.MUTUALLY_EXCLUSIVE
+
+    def run_module(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
+        options = _connector.check_options(args)
+        result = _connector.manage(self, options, check_mode=self._task.check_mode)
+        if not self._task.diff:
+            result.pop("diff")
+        return result

@@ -1,0 +1,339 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Readiness checks for moving users between the tenant and on-premises (internal use only).
+
+Each check turns facts gathered by ``_deployment`` into passed/failed with a
+detail (what was found) and a remedy (the documented command that fixes it).
+They never fail the task: a role asserts ``failed_checks`` and so sees every
+problem at once instead of one per run. The order of CHECKS is the order of the
+result and never changes; checks of subsets that were not gathered are left out.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing as t
+
+SIPFED = "sipfed.online.lync.com"
+AUTODISCOVER_URL = "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"
+LEGACY_CONNECTORS = ("SkypeOnlineConnector", "LyncOnlineConnector")
+
+# Hosting provider property -> value the hybrid configuration documents for Office 365.
+HOSTING_PROVIDER_WANTED: dict[str, tuple[str, t.Any]] = {
+    "enabled": ("Enabled", True),
+    "enabled_shared_address_space": ("EnabledSharedAddressSpace", True),
+    "hosts_ocs_users": ("HostsOCSUsers", True),
+    "verification_level": ("VerificationLevel", "UseSourceVerification"),
+    "is_local": ("IsLocal", False),
+}
+ACCESS_EDGE_WANTED = {
+    "allow_outside_users": "AllowOutsideUsers",
+    "allow_federated_users": "AllowFederatedUsers",
+    "enable_partner_discovery": "EnablePartnerDiscovery",
+}
+NEW_HOSTING_PROVIDER = (
+    f"New-CsHostingProvider -Identity Office365 -ProxyFqdn {SIPFED} -Enabled $true -EnabledSharedAddressSpace $true "
+    f"-HostsOCSUsers $true -VerificationLevel UseSourceVerification -IsLocal $false -AutodiscoverUrl {AUTODISCOVER_URL}"
+)
+SET_ACCESS_EDGE = (
+    "Set-CsAccessEdgeConfiguration -AllowOutsideUsers $true -AllowFederatedUsers $true "
+    "-EnablePartnerDiscovery $true -UseDnsSrvRouting"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Check:
+    id: str
+    passed: bool
+    detail: str
+    remedy: str = ""
+
+    def to_result(self) -> dict[str, t.Any]:
+        return {
+            "id": self.id,
+            "passed": self.passed,
+            "detail": self.detail,
+            "remedy": "" if self.passed else self.remedy,
+        }
+
+
+Facts = dict[str, t.Any]
+Errors = dict[str, str]
+
+
+def parse_version(value: t.Any) -> tuple[int, ...] | None:
+    """'7.0.2046.385' -> (7, 0, 2046, 385); anything that is not a dotted number -> None."""
+    text = str(value or "").strip()
+    if not re.fullmatch(r"\d+(\.\d+){0,3}", text):
+        return None
+    return tuple(int(part) for part in text.split("."))
+
+
+def version_at_least(value: t.Any, minimum: t.Any) -> bool | None:
+    """Compare as versions (6.0.9319.1000 > 6.0.9319.619); None when either is not a version."""
+    have, need = parse_version(value), parse_version(minimum)
+    if have is None or need is None:
+        return None
+    width = max(len(have), len(need))
+    return have + (0,) * (width - len(have)) >= need + (0,) * (width - len(need))
+
+
+# --------------------------------------------------------------------------- the checks
+
+
+def management_module(facts: Facts, errors: Errors) -> Check:
+    module = facts.get("management_module") or {}
+    if not module.get("name"):
+        return Check(
+            "management_module",
+            False,
+            "No Lync or SkypeForBusiness management module was imported.",
+            "Run the task on a Front End server (or a server with the administrative tools installed).",
+        )
+    detail = f"{module['name']} {module.get('version') or ''}".strip()
+    product = facts.get("product")
+    if product:
+        detail += f" on {product}"
+    return Check("management_module", True, detail + ".")
+
+
+def build_minimum(facts: Facts, errors: Errors) -> Check:
+    product, build, minimum = facts.get("product"), facts.get("build"), facts.get("build_minimum")
+    if not product:
+        reason = errors.get("server_version") or "Get-CsServerVersion returned no version."
+        return Check(
+            "build_minimum",
+            False,
+            f"The server release could not be determined: {reason}",
+            "Check that the account may run the Lync management cmdlets (RTCUniversalServerAdmins).",
+        )
+    if minimum is None:
+        return Check(
+            "build_minimum",
+            False,
+            f"{product} cannot move users between on-premises and the cloud.",
+            "Upgrade to Lync Server 2013 or Skype for Business Server 2015/2019 with the latest cumulative update.",
+        )
+    update = facts.get("build_minimum_update") or "the latest cumulative update"
+    updater = "LyncServerUpdateInstaller" if product.startswith("Lync") else "SkypeServerUpdateInstaller"
+    remedy = (
+        f"Install {update} or later of {product} ({updater}), then update the databases (Install-CsDatabase -Update)."
+    )
+    if not build:
+        reasons = [errors[i] for i in ("patch_version", "installed") if i in errors]
+        why = "; ".join(reasons) or "no 'Core Components' entry was found"
+        return Check("build_minimum", False, f"The installed build of {product} could not be read: {why}", remedy)
+    met = facts.get("build_meets_minimum")
+    relation = "meets" if met else "is below"
+    detail = f"{product} build {build} ({facts.get('build_source')}) {relation} the minimum {minimum} ({update})."
+    return Check("build_minimum", bool(met), detail, remedy)
+
+
+def topology_published(facts: Facts, errors: Errors) -> Check:
+    remedy = (
+        "Publish the topology with Topology Builder or Publish-CsTopology -FileName <topology.tbxml>, "
+        "then run Enable-CsTopology."
+    )
+    published = facts.get("topology_published")
+    if published:
+        return Check("topology_published", True, "A topology is published in the central management store.")
+    if published is None and "topology" in errors:
+        return Check("topology_published", False, f"The topology could not be read: {errors['topology']}", remedy)
+    return Check("topology_published", False, "No topology is published in the central management store.", remedy)
+
+
+def pools_present(facts: Facts, errors: Errors) -> Check:
+    remedy = (
+        "Define a Front End pool (Standard or Enterprise Edition) in Topology Builder and publish it; "
+        "users can only be moved to a pool that runs the Registrar service."
+    )
+    pools = facts.get("pools")
+    if pools is None:
+        return Check("pools_present", False, f"The pools could not be read: {errors.get('pools', 'no output')}", remedy)
+    if not pools:
+        why = " (no topology is published)" if facts.get("topology_published") is False else ""
+        return Check("pools_present", False, f"The topology has no pools{why}.", remedy)
+    registrars = [p["fqdn"] for p in pools if p.get("registrar")]
+    if not registrars:
+        found = ", ".join(str(p["fqdn"]) for p in pools)
+        return Check("pools_present", False, f"No pool runs the Registrar service (pools: {found}).", remedy)
+    return Check("pools_present", True, f"Registrar pools: {', '.join(map(str, registrars))}.")
+
+
+def services_running(facts: Facts, errors: Errors) -> Check:
+    remedy = "Start the services with Start-CsWindowsService (Start-CsPool -PoolFqdn <pool> after a full pool stop)."
+    services = facts.get("windows_services")
+    if services is None:
+        why = errors.get("windows_services", "no output")
+        return Check("services_running", False, f"The Windows services could not be read: {why}", remedy)
+    if not services:
+        return Check("services_running", False, "This server runs no Lync Server Windows services.", remedy)
+    stopped = [f"{s['name']} ({s['status']})" for s in services if str(s.get("status")).lower() != "running"]
+    if stopped:
+        return Check("services_running", False, f"Not running: {', '.join(stopped)}.", remedy)
+    return Check("services_running", True, f"All {len(services)} Lync Server services are running.")
+
+
+def cms_replication(facts: Facts, errors: Errors) -> Check:
+    remedy = (
+        "Run Invoke-CsManagementStoreReplication, check that the Lync Server Replica Replicator Agent (REPLICA) "
+        "runs on the computers listed, and re-check with Get-CsManagementStoreReplicationStatus."
+    )
+    cms = facts.get("cms") or {}
+    if not cms.get("location"):
+        why = errors.get("cms_location", "no location is registered in Active Directory")
+        return Check(
+            "cms_replication",
+            False,
+            f"The central management store location is unknown: {why}",
+            "Check the service control point with Get-CsConfigurationStoreLocation (Set-CsConfigurationStoreLocation).",
+        )
+    replicas = cms.get("replication")
+    if replicas is None:
+        why = errors.get("cms_replication", "no output")
+        return Check("cms_replication", False, f"The replication status could not be read: {why}", remedy)
+    if not replicas:
+        return Check("cms_replication", False, f"No replica reports to the store at {cms['location']}.", remedy)
+    behind = [str(r["replica_fqdn"]) for r in replicas if r.get("up_to_date") is not True]
+    if behind:
+        return Check("cms_replication", False, f"Replication is not up to date on: {', '.join(behind)}.", remedy)
+    return Check("cms_replication", True, f"{len(replicas)} replicas of {cms['location']} are up to date.")
+
+
+def hosting_provider(facts: Facts, errors: Errors) -> Check:
+    providers = facts.get("hosting_providers")
+    if providers is None:
+        why = errors.get("hosting_providers", "no output")
+        return Check("hosting_provider", False, f"The hosting providers could not be read: {why}", NEW_HOSTING_PROVIDER)
+    matching = [p for p in providers if str(p.get("proxy_fqdn") or "").lower() == SIPFED]
+    if not matching:
+        return _missing_hosting_provider(providers)
+    drift_by_provider = [(p, _provider_drift(p)) for p in matching]
+    for provider, drift in drift_by_provider:
+        if not drift:
+            return Check("hosting_provider", True, f"{provider['identity']} points at {SIPFED} as documented.")
+    provider, drift = drift_by_provider[0]
+    wrong = ", ".join(f"{HOSTING_PROVIDER_WANTED[k][0]}={provider.get(k)!r}" for k in drift)
+    params = " ".join(f"-{HOSTING_PROVIDER_WANTED[k][0]} {_ps(HOSTING_PROVIDER_WANTED[k][1])}" for k in drift)
+    return Check(
+        "hosting_provider",
+        False,
+        f"Hosting provider {provider['identity']} ({SIPFED}) differs from the documented configuration: {wrong}.",
+        f"Set-CsHostingProvider -Identity {provider['identity']} {params}",
+    )
+
+
+def _missing_hosting_provider(providers: list[dict[str, t.Any]]) -> Check:
+    """No provider points at sipfed: Set cannot change ProxyFqdn, so a wrong one is removed first."""
+    online = [p for p in providers if p.get("hosts_ocs_users") or str(p.get("identity")).lower() == "office365"]
+    if online:
+        names = ", ".join(f"{p['identity']} ({p.get('proxy_fqdn')})" for p in online)
+        removes = "; ".join(f"Remove-CsHostingProvider -Identity {p['identity']}" for p in online)
+        return Check(
+            "hosting_provider",
+            False,
+            f"No hosting provider has ProxyFqdn {SIPFED}; found {names}.",
+            f"Set-CsHostingProvider cannot change ProxyFqdn: {removes}; then {NEW_HOSTING_PROVIDER}",
+        )
+    return Check("hosting_provider", False, f"No hosting provider has ProxyFqdn {SIPFED}.", NEW_HOSTING_PROVIDER)
+
+
+def _provider_drift(provider: dict[str, t.Any]) -> list[str]:
+    drift = []
+    for key, (_prop, wanted) in HOSTING_PROVIDER_WANTED.items():
+        value = provider.get(key)
+        same = str(value).lower() == wanted.lower() if isinstance(wanted, str) else value is wanted
+        if not same:
+            drift.append(key)
+    return drift
+
+
+def _ps(value: t.Any) -> str:
+    if isinstance(value, bool):
+        return "$true" if value else "$false"
+    return str(value)
+
+
+def access_edge(facts: Facts, errors: Errors) -> Check:
+    edge = facts.get("access_edge")
+    if edge is None:
+        why = errors.get("access_edge", "no output")
+        return Check("access_edge", False, f"The access edge configuration could not be read: {why}", SET_ACCESS_EDGE)
+    wrong = [f"{prop}={edge.get(key)!r}" for key, prop in ACCESS_EDGE_WANTED.items() if edge.get(key) is not True]
+    if not edge.get("use_dns_srv_routing"):
+        wrong.append(f"RoutingMethod={edge.get('routing_method')!r}")
+    if wrong:
+        return Check(
+            "access_edge",
+            False,
+            f"The access edge configuration differs from the hybrid configuration: {', '.join(wrong)} "
+            "(hosting providers need DNS SRV routing and federation enabled).",
+            SET_ACCESS_EDGE,
+        )
+    return Check(
+        "access_edge", True, "Outside and federated users are allowed, with partner discovery and DNS SRV routing."
+    )
+
+
+def online_connector(facts: Facts, errors: Errors) -> Check:
+    remedy = (
+        "Install MicrosoftTeams 4.x or later for all users (lync.hybrid.cs_online_connector, or "
+        "Install-Module MicrosoftTeams -Scope AllUsers); the legacy connectors no longer reach the tenant."
+    )
+    modules = facts.get("online_connectors")
+    if modules is None:
+        why = errors.get("connectors", "no output")
+        return Check("online_connector", False, f"The installed modules could not be read: {why}", remedy)
+    teams = [m for m in modules if m.get("name") == "MicrosoftTeams" and parse_version(m.get("version"))]
+    best = max(teams, key=lambda m: parse_version(m["version"]) or (), default=None)
+    legacy = [f"{m['name']} {m.get('version')}" for m in modules if m.get("name") in LEGACY_CONNECTORS]
+    note = ""
+    if legacy:
+        note = (
+            f" Retired legacy connectors installed: {', '.join(legacy)} (Skype for Business Online was retired on "
+            "2021-07-31; New-CsOnlineSession no longer works)."
+        )
+    if best is None:
+        return Check("online_connector", False, "MicrosoftTeams is not installed." + note, remedy)
+    if not version_at_least(best["version"], "4.0"):
+        return Check(
+            "online_connector",
+            False,
+            f"MicrosoftTeams {best['version']} is older than 4.0 (unsupported).{note}",
+            remedy,
+        )
+    return Check("online_connector", True, f"MicrosoftTeams {best['version']} is installed.{note}")
+
+
+def powershell_version(facts: Facts, errors: Errors) -> Check:
+    version = facts.get("powershell_version")
+    if version_at_least(version, "5.1"):
+        return Check("powershell_version", True, f"Windows PowerShell {version}.")
+    return Check(
+        "powershell_version",
+        False,
+        f"Windows PowerShell {version or 'unknown'}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.",
+        "Install Windows Management Framework 5.1 (and .NET Framework 4.7.2 or later) on this server.",
+    )
+
+
+# Check id -> (subset it needs or None for always, function). The order is the result's order.
+CHECKS: tuple[tuple[str, str | None, t.Callable[[Facts, Errors], Check]], ...] = (
+    ("management_module", None, management_module),
+    ("build_minimum", "build", build_minimum),
+    ("topology_published", "topology", topology_published),
+    ("pools_present", "topology", pools_present),
+    ("services_running", "services", services_running),
+    ("cms_replication", "cms", cms_replication),
+    ("hosting_provider", "federation", hosting_provider),
+    ("access_edge", "federation", access_edge),
+    ("online_connector", "connectors", online_connector),
+    ("powershell_version", None, powershell_version),
+)
+CHECK_IDS = tuple(check_id for check_id, _subset, _function in CHECKS)
+
+
+def evaluate(facts: Facts, subsets: t.Collection[str], errors: Errors) -> list[Check]:
+    """Run every check whose subset was gathered, in the fixed order of CHECKS."""
+    return [function(facts, errors) for _id, subset, function in CHECKS if subset is None or subset in subsets]

@@ -1,0 +1,232 @@
+# Copyright (c) lync.hybrid contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Prove that a tenant session can be opened and report what it sees (internal use only).
+
+This is the cheapest end-to-end check of everything the other tenant modules need:
+connector installed, credentials or certificate accepted, endpoint discovered, the
+tenant readable. It only reads (Get-CsTenant, then Get-CsOnlineSipDomain), in one
+runner request and one session that the runner always closes, so it behaves the
+same in check mode and never reports a change.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import typing as t
+
+from ansible.errors import AnsibleActionFail
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
+
+if t.TYPE_CHECKING:
+    from ansible.plugins.action import ActionBase
+
+TENANT = "Get-CsTenant"
+SIP_DOMAINS = "Get-CsOnlineSipDomain"
+
+# The properties read from Get-CsTenant. Legacy endpoints report Domains and an
+# Active Directory style Identity; MicrosoftTeams 3.0+ deprecated Identity and
+# lists VerifiedDomains instead. Missing ones come back as null, which is fine.
+TENANT_PROPERTIES = ("TenantId", "DisplayName", "Domains", "VerifiedDomains", "SipDomain", "Identity")
+
+# Get-CsTenant's Identity names the tenant's home forest, for example
+# "OU=<guid>,OU=OCS Tenants,DC=lync0e001,DC=local"; the two characters between
+# "lync" and "001" select the admin endpoint Move-CsUser must use.
+_FOREST = re.compile(r"(?:^|,)\s*DC=lync([0-9a-z]{2})001\s*(?:,|$)", re.IGNORECASE)
+HOSTED_MIGRATION_URL = "https://admin{0}.online.lync.com/HostedMigration/hostedmigrationService.svc"
+
+
+def check_options(args: dict[str, t.Any]) -> None:
+    """The shared checks, plus one the shared ones let through: a blank admin domain.
+
+    An empty override_admin_domain would silently connect without the override and
+    then fail with a discovery error that sends the user to the option they set.
+    """
+    _online.check_options(args)
+    domain = args.get("override_admin_domain")
+    if domain is not None and not domain.strip():
+        raise AnsibleActionFail(
+            "The option 'override_admin_domain' must not be empty: set it to the tenant's initial "
+            "domain (contoso.onmicrosoft.com) or leave it out."
+        )
+
+
+def build_steps() -> list[_runner.Step]:
+    """Get-CsTenant must work; the SIP domain list is a bonus that may be missing.
+
+    Get-CsOnlineSipDomain is not available on every endpoint (older tenants, some
+    connector versions), so its failure only costs the per-domain status. It runs
+    last, so a failure there cannot keep anything else from running.
+    """
+    return [
+        _runner.Step("tenant", TENANT, scope="online", select=TENANT_PROPERTIES),
+        _runner.Step("sip_domains", SIP_DOMAINS, scope="online"),
+    ]
+
+
+def hosted_migration_url(identity: str | None) -> str | None:
+    """The HostedMigrationOverrideUrl for Move-CsUser, or None when the identity has no forest."""
+    if not identity:
+        return None
+    match = _FOREST.search(identity)
+    return HOSTED_MIGRATION_URL.format(match.group(1).lower()) if match else None
+
+
+def probe(
+    action: ActionBase,
+    args: dict[str, t.Any],
+    sleep: t.Callable[[float], None] = time.sleep,
+) -> dict[str, t.Any]:
+    """Open the session, read the tenant, close; return the module result."""
+    response, attempts = _online.run_online(action, args, build_steps(), sleep=sleep)
+    session = {"attempts": attempts, "session_closed": session_closed(response)}
+    tenant_step = response.step("tenant")
+    if not tenant_step.ok:
+        _fail(tenant_step, args, **session)
+    raw = tenant_step.first()
+    if not isinstance(raw, dict):
+        raise HostError(
+            Diagnosis(
+                "tenant_not_found",
+                f"The session opened but {TENANT} returned no tenant.",
+                "Check that the account is an administrator of the tenant (Teams administrator role).",
+            ),
+            None,
+            **session,
+        )
+    warnings: list[str] = []
+    tenant = tenant_info(raw, _sip_domain_status(response.step("sip_domains"), warnings))
+    online = response.online
+    if online is not None and online.close_error is not None:
+        warnings.append(
+            f"The tenant session could not be closed: {online.close_error.message} A session left open "
+            "expires by itself after about 15 minutes; until then it counts against the limit of 3 per admin."
+        )
+    result: dict[str, t.Any] = {
+        "changed": False,
+        "tenant": tenant,
+        "connector": connector_name(online.module if online else None),
+        "module_version": online.module_version if online else None,
+        "connect_seconds": float(online.seconds) if online and online.seconds is not None else None,
+        **session,
+    }
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def tenant_info(raw: dict[str, t.Any], sip_status: dict[str, str] | None) -> dict[str, t.Any]:
+    """The tenant facts users need, in snake_case and the same shape for every connector."""
+    identity = _text(raw.get("Identity"))
+    domains = _names(raw.get("Domains")) or _names(raw.get("VerifiedDomains"))
+    sip_domains = _names(raw.get("SipDomain")) or list(sip_status or ())
+    return {
+        "tenant_id": _text(raw.get("TenantId")),
+        "display_name": _text(raw.get("DisplayName")),
+        "domains": domains,
+        "sip_domains": sip_domains,
+        "sip_domain_status": sip_status,
+        "identity": identity,
+        "hosted_migration_url": hosted_migration_url(identity),
+    }
+
+
+def session_closed(response: _runner.Response) -> bool:
+    """True when the runner closed the session, or never got to open one."""
+    online = response.online
+    return online is None or online.closed or not online.connected
+
+
+def connector_name(module: str | None) -> str | None:
+    """The connector option value for the module the runner picked."""
+    for connector in _online.CONNECTORS.values():
+        if connector.module == module:
+            return connector.name
+    return None
+
+
+def _sip_domain_status(step: _runner.StepResult, warnings: list[str]) -> dict[str, str] | None:
+    """Domain -> Enabled/Disabled, or None (with a warning) when the cmdlet failed."""
+    if not step.ok:
+        why = step.error.message if step.error else step.status
+        warnings.append(
+            f"{SIP_DOMAINS} failed or is not available in this session ({why}); sip_domain_status is null "
+            "and sip_domains comes from Get-CsTenant."
+        )
+        return None
+    status: dict[str, str] = {}
+    for row in step.output:
+        if not isinstance(row, dict):
+            continue
+        name = _text(_get(row, "Name") or _get(row, "Domain"))
+        if name:
+            status[name] = _text(_get(row, "Status")) or "Unknown"
+    return status
+
+
+def _names(value: t.Any) -> list[str]:
+    """Domain names from a property that may be a string, a list of strings or of objects."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return _unique(name for name in (_domain_name(item) for item in items) if name)
+
+
+def _domain_name(item: t.Any) -> str | None:
+    """The name of one domain entry, whatever shape the runner gave it.
+
+    The runner flattens objects nested in a property to their text, and the text of a
+    MicrosoftTeams domain object depends on the module: JSON from its generated models,
+    ``@{Name=...; Status=...}`` for a PowerShell object, or just the name.
+    """
+    if isinstance(item, dict):
+        return _text(_get(item, "Name"))
+    text = _text(item)
+    if text is None:
+        return None
+    if text.startswith("{"):
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return None
+        return _text(_get(data, "Name")) if isinstance(data, dict) else None
+    if text.startswith("@{"):
+        match = re.search(r"(?:^@\{|;\s*)Name=([^;}]*)", text, re.IGNORECASE)
+        return _text(match.group(1)) if match else None
+    return text
+
+
+def _get(data: dict[str, t.Any], name: str) -> t.Any:
+    """A property by name, ignoring case (JSON from the Teams models is camelCase)."""
+    return next((value for key, value in data.items() if key.lower() == name.lower()), None)
+
+
+def _unique(names: t.Iterable[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for name in names:
+        seen.setdefault(name.lower(), name)
+    return list(seen.values())
+
+
+def _text(value: t.Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _fail(step: _runner.StepResult, args: dict[str, t.Any], **extra: t.Any) -> t.NoReturn:
+    record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
+    account = _online.account(args)
+    found = diagnose(record, account=account)
+    if found.reason == "invalid_credentials":
+        # The logon already succeeded, so "access denied" here is about the account's role.
+        found = Diagnosis(
+            "insufficient_rights",
+            f"{account} may open a session but not read the tenant ({record.message.rstrip('.')}).",
+            "Give the account (or application) the Teams administrator role.",
+        )
+    cause = f"The session opened but {TENANT} failed: {found.cause}"
+    raise HostError(Diagnosis(found.reason, cause, found.remedy), record, **extra)

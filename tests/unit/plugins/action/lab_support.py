@@ -1,0 +1,92 @@
+"""What the action tests of the tenant modules share: an in-process lab host and the lab states' logons.
+
+Each test module subclasses ``Lab`` with the name of its module; a test builds a lab from a
+state file (or a modified copy of one), runs the action through the harness connection and
+reads the lab's in-memory journal and state to see what reached the host and the tenant.
+"""
+
+from __future__ import annotations
+
+import copy
+import pathlib
+import typing as t
+
+import yaml
+
+from tests.lab.host import LabHost
+from tests.lab.journal import Journal
+from tests.lab.state import parse_state
+from tests.unit.plugins.action.harness import make_action
+
+STATES = pathlib.Path(__file__).resolve().parents[4] / "tests" / "lab" / "states"
+
+# The tenant logons of the lab states: lync2013-ready (Contoso, legacy connector, hybrid DNS)
+# and sfb2019-teams (Fabrikam, MicrosoftTeams, MFA admin, app-only certificate).
+ADMIN = "admin@contoso.onmicrosoft.com"
+PASSWORD = "Tenant-Adm1n-Passw0rd!"
+THUMBPRINT = "3B1E2C4D5F60718293A4B5C6D7E8F90A1B2C3D4E"
+APPLICATION = "0c4f7b2e-91d3-4a6b-8e5f-2d1c3b4a5e6f"
+FABRIKAM = "2b7e9c41-5d3a-4f8e-b6c2-1a9d0e8f7c65"
+CONTOSO = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+LEGACY = {
+    "connector": "lync_online_connector",
+    "username": ADMIN,
+    "password": PASSWORD,
+    "override_admin_domain": "contoso.onmicrosoft.com",
+}
+CERTIFICATE = {
+    "connector": "microsoft_teams",
+    "certificate_thumbprint": THUMBPRINT,
+    "application_id": APPLICATION,
+    "tenant_id": FABRIKAM,
+}
+
+
+def state(name: str) -> dict[str, t.Any]:
+    """A state file as a dict, to modify per test before the lab host is built."""
+    return yaml.safe_load((STATES / f"{name}.yml").read_text(encoding="utf-8"))
+
+
+class Lab:
+    """An in-process lab host with an in-memory journal; calling it is one WinRM command.
+
+    Subclasses set ``module`` to the lync.hybrid module that ``run`` builds.
+    """
+
+    module: t.ClassVar[str]
+
+    def __init__(self, data: dict[str, t.Any] | str) -> None:
+        self.state = parse_state(copy.deepcopy(state(data) if isinstance(data, str) else data))
+        self.before = self.state.to_dict()
+        self.journal = Journal()
+        self.host = LabHost(self.state, self.journal)
+
+    def __call__(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        result = self.host.run_command(command, arguments, stdin)
+        return result.stdout, result.stderr, result.rc
+
+    def run(self, args: dict[str, t.Any], **options: t.Any) -> tuple[dict[str, t.Any], t.Any]:
+        """Run the module once (``check_mode=``, ``diff=``); returns (result, connection)."""
+        action, connection = make_action(self.module, args, self, **options)
+        return action.run(task_vars={}), connection
+
+    def sessions(self, action: str | None = None) -> list[dict[str, t.Any]]:
+        return [e for e in self.journal.select("online_session") if action is None or e["action"] == action]
+
+    def cmdlets(self) -> list[str]:
+        return [e["name"] for e in self.journal.select("cmdlet")]
+
+    def calls(self, name: str) -> list[dict[str, t.Any]]:
+        """The journaled calls of one cmdlet (by the name it was invoked with, prefix and all)."""
+        return self.journal.select("cmdlet", name=name)
+
+    def changes(self) -> list[dict[str, t.Any]]:
+        return self.journal.select("change")
+
+
+def assert_closed(lab: Lab) -> None:
+    """Every session the runner opened was closed by it, none abandoned, none still counted."""
+    assert len(lab.sessions("open")) == len(lab.sessions("close"))
+    assert lab.sessions("abandoned") == []
+    tenant = lab.state.tenant
+    assert all(a["open_sessions"] == 0 for a in tenant["admins"] + tenant["app_registrations"])

@@ -1,0 +1,521 @@
+"""lync.hybrid.cs_deployment_facts against the in-process lab host (real runner protocol, simulated cmdlets)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import pathlib
+import typing as t
+
+import pytest
+import yaml
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _deployment, _runner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.lab.host import LabHost
+from tests.lab.journal import Journal
+from tests.lab.state import parse_state
+from tests.unit.plugins.action.harness import make_action
+
+STATES = pathlib.Path(__file__).resolve().parents[3] / "lab" / "states"
+ALL_STEPS = [read.id for read in _deployment.READS]
+MINIMAL_STEPS = ["server_version", "os", "computer"]
+
+
+def state(name: str) -> dict[str, t.Any]:
+    return yaml.safe_load((STATES / f"{name}.yml").read_text(encoding="utf-8"))
+
+
+class Lab:
+    """An in-process lab host; calling it is what the harness connection does for one WinRM command."""
+
+    def __init__(self, data: dict[str, t.Any]) -> None:
+        self.state = parse_state(copy.deepcopy(data))
+        self.before = self.state.to_dict()
+        self.journal = Journal(None)
+        self.host = LabHost(self.state, self.journal)
+
+    def __call__(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        result = self.host.run_command(command, arguments, stdin)
+        return result.stdout, result.stderr, result.rc
+
+    def cmdlets(self) -> list[str]:
+        return [event["name"] for event in self.journal.select("cmdlet")]
+
+
+def run(
+    data: dict[str, t.Any], args: dict[str, t.Any] | None = None, *, check_mode: bool = False, diff: bool = False
+) -> tuple[dict[str, t.Any], Lab, t.Any]:
+    lab = Lab(data)
+    action, connection = make_action("cs_deployment_facts", args or {}, lab, check_mode=check_mode, diff=diff)
+    return action.run(task_vars={}), lab, connection
+
+
+def facts(result: dict[str, t.Any]) -> dict[str, t.Any]:
+    assert not result.get("failed"), result.get("msg")
+    return result["ansible_facts"]["cs_deployment"]
+
+
+def check(result: dict[str, t.Any], check_id: str) -> dict[str, t.Any]:
+    return next(c for c in facts(result)["checks"] if c["id"] == check_id)
+
+
+def sent_request(connection: t.Any) -> dict[str, t.Any]:
+    (_program, _arguments, stdin) = connection.commands[0]
+    return json.loads(stdin)["request"]
+
+
+# --------------------------------------------------------------------------- healthy hosts
+
+
+def test_healthy_sfb2019_passes_every_check_in_one_read_only_command() -> None:
+    result, lab, connection = run(state("sfb2019-teams"))
+    found = facts(result)
+    assert result["changed"] is False
+    assert len(connection.commands) == 1
+    assert [c["id"] for c in found["checks"]] == list(_checks.CHECK_IDS)
+    assert found["failed_checks"] == [] and all(c["remedy"] == "" for c in found["checks"])
+    assert found["product"] == "Skype for Business Server 2019" and found["product_key"] == "sfb2019"
+    assert found["management_module"] == {"name": "SkypeForBusiness", "version": "7.0.0.0"}
+    assert found["build"] == "7.0.2046.385" and found["build_source"] == "Get-CsServerPatchVersion"
+    assert found["build_meets_minimum"] is True and found["license"] == "volume"
+    assert found["fqdn"] == "sfb-fe01.fabrikam.local" and found["local_pool"] == "pool01.fabrikam.local"
+    assert found["pools"][0]["site"] == "Site:Dublin" and found["pools"][0]["registrar"] is True
+    assert found["sip_domains"] == [{"name": "fabrikam.com", "is_default": True}]
+    assert found["hosting_providers"][0]["proxy_fqdn"] == "sipfed.online.lync.com"
+    assert found["access_edge"]["routing_method"] == "UseDnsSrvRouting"
+    assert found["online_connectors"][0]["name"] == "MicrosoftTeams"
+    assert found["powershell_version"] == "5.1.17763.1"
+    assert found["os"]["caption"] == "Microsoft Windows Server 2019 Datacenter"
+    assert found["errors"] == []
+    # Read-only: nothing but Get-* (and the runner's module handling) ran, nothing changed.
+    assert all(name.startswith("Get-") or name == "Import-Module" for name in lab.cmdlets())
+    assert lab.journal.select("change") == [] and lab.state.to_dict() == lab.before
+    # No tenant session, no secret on the wire.
+    request = sent_request(connection)
+    assert request["online"] is None and request["onprem_modules"] == ["SkypeForBusiness", "Lync"]
+    assert "$credential" not in json.dumps(request)
+
+
+def test_check_mode_and_diff_give_the_same_facts() -> None:
+    normal, _lab, _connection = run(state("sfb2019-teams"))
+    checked, lab, connection = run(state("sfb2019-teams"), check_mode=True, diff=True)
+    assert facts(checked) == facts(normal)
+    assert checked["changed"] is False and "diff" not in checked
+    assert len(connection.commands) == 1 and lab.journal.select("change") == []
+
+
+def test_lync2013_build_comes_from_the_uninstall_registry() -> None:
+    found = facts(run(state("lync2013-ready"))[0])
+    assert found["product_key"] == "lync2013" and found["management_module"]["name"] == "Lync"
+    assert found["build"] == "5.0.8308.1182" and found["build_source"] == "uninstall_registry"
+    assert found["components"] is None
+    # The missing Get-CsServerPatchVersion is expected on Lync 2013, not an error.
+    assert found["errors"] == []
+    assert "build_minimum" not in found["failed_checks"]
+
+
+def test_legacy_connector_alone_fails_and_is_named_as_retired() -> None:
+    result = run(state("lync2013-ready"))[0]
+    assert facts(result)["failed_checks"] == ["online_connector"]
+    connector = check(result, "online_connector")
+    assert "MicrosoftTeams is not installed" in connector["detail"]
+    assert "LyncOnlineConnector 5.0.8308.857" in connector["detail"] and "retired" in connector["detail"]
+    assert "lync.hybrid.cs_online_connector" in connector["remedy"]
+
+
+# --------------------------------------------------------------------------- everything broken at once
+
+
+def test_broken_host_reports_every_failure_without_failing_the_task() -> None:
+    result, lab, _connection = run(state("broken"))
+    found = facts(result)
+    assert found["failed_checks"] == [
+        "build_minimum",
+        "topology_published",
+        "pools_present",
+        "services_running",
+        "cms_replication",
+        "hosting_provider",
+        "access_edge",
+        "online_connector",
+    ]
+    assert found["topology_published"] is False and found["edition"] is None
+    topology = check(result, "topology_published")
+    assert "Publish-CsTopology" in topology["remedy"] and "Enable-CsTopology" in topology["remedy"]
+    build = check(result, "build_minimum")
+    assert "6.0.9319.516" in build["detail"] and "6.0.9319.619" in build["detail"]
+    assert "SkypeServerUpdateInstaller" in build["remedy"]
+    assert check(result, "pools_present")["detail"] == "The topology has no pools (no topology is published)."
+    assert check(result, "hosting_provider")["remedy"] == _checks.NEW_HOSTING_PROVIDER
+    edge = check(result, "access_edge")
+    assert "AllowFederatedUsers=False" in edge["detail"] and "EnablePartnerDiscovery=False" in edge["detail"]
+    assert edge["remedy"] == _checks.SET_ACCESS_EDGE
+    assert check(result, "services_running")["detail"] == "Not running: RTCSRV (Stopped)."
+    assert [e["step"] for e in found["errors"]] == ["topology"]
+    assert found["errors"][0]["fqid"].startswith("TopologyNotPublished")
+    assert lab.journal.select("change") == []
+
+
+# --------------------------------------------------------------------------- builds
+
+
+@pytest.mark.parametrize(
+    ("product", "build", "meets"),
+    [
+        ("lync2013", "5.0.8308.1181", False),
+        ("lync2013", "5.0.8308.1182", True),
+        ("sfb2015", "6.0.9319.618", False),
+        ("sfb2015", "6.0.9319.1000", True),  # compared as versions: 1000 > 619 although "1000" < "619"
+        ("sfb2019", "7.0.2046.384", False),
+        ("sfb2019", "7.0.2046.500", True),
+    ],
+)
+def test_build_minimum_is_compared_as_versions(product: str, build: str, meets: bool) -> None:
+    data = state("sfb2019-teams")
+    data["deployment"].update(product=product, build=build)
+    result = run(data)[0]
+    assert facts(result)["build"] == build
+    assert facts(result)["build_meets_minimum"] is meets
+    assert check(result, "build_minimum")["passed"] is meets
+
+
+def test_unreadable_build_fails_the_check_with_both_errors() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {
+        "cmdlet_errors": {
+            "Get-CsServerPatchVersion": "Access is denied.",
+            "Get-ItemProperty": "Requested registry access is not allowed.",
+        }
+    }
+    result = run(data)[0]
+    found = facts(result)
+    assert found["build"] is None and found["build_meets_minimum"] is None
+    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed"}
+    detail = check(result, "build_minimum")["detail"]
+    assert "Access is denied." in detail and "Requested registry access is not allowed." in detail
+
+
+def test_release_falls_back_to_the_build_when_get_csserverversion_fails() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {"cmdlet_errors": {"Get-CsServerVersion": "The license type could not be read."}}
+    found = facts(run(data)[0])
+    assert found["server_version"] is None and found["license"] is None
+    assert found["product_key"] == "sfb2019" and found["build_minimum"] == "7.0.2046.385"
+
+
+def test_release_falls_back_to_the_module_version_when_nothing_else_reads() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {
+        "cmdlet_errors": {"Get-CsServerVersion": "No.", "Get-CsServerPatchVersion": "No.", "Get-ItemProperty": "No."}
+    }
+    result = run(data, {"gather_subset": ["!all", "build"]})[0]
+    found = facts(result)
+    assert found["product_key"] == "sfb2019" and found["build"] is None  # from SkypeForBusiness 7.0.0.0
+    verdict = check(result, "build_minimum")
+    assert not verdict["passed"]
+    assert verdict["detail"].startswith("The installed build of Skype for Business Server 2019 could not be read")
+
+
+def test_unknown_release_fails_build_minimum() -> None:
+    errors = {"server_version": "Get-CsServerVersion failed: No license."}
+    verdict = _checks.build_minimum({"product": None, "build": None}, errors)
+    assert not verdict.passed and "No license." in verdict.detail and "RTCUniversalServerAdmins" in verdict.remedy
+
+
+def test_lync2010_cannot_move_users() -> None:
+    verdict = _checks.build_minimum({"product": "Lync Server 2010", "build": "4.0.7577.0", "build_minimum": None}, {})
+    assert not verdict.passed and "cannot move users" in verdict.detail
+
+
+# --------------------------------------------------------------------------- topology, services, cms
+
+
+def test_enterprise_and_standard_edition() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["pools"][0]["computers"] = ["sfb-fe01.fabrikam.local", "sfb-fe02.fabrikam.local"]
+    assert facts(run(data)[0])["edition"] == "Enterprise"
+    data["deployment"]["pools"] = [{"fqdn": "sfb-fe01.fabrikam.local", "site": "Dublin"}]
+    found = facts(run(data)[0])
+    assert found["edition"] == "Standard" and found["local_pool"] == "sfb-fe01.fabrikam.local"
+
+
+def test_pool_without_registrar_fails_pools_present() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["pools"][0]["services"] = ["WebServer"]
+    result = run(data)[0]
+    assert (
+        check(result, "pools_present")["detail"] == "No pool runs the Registrar service (pools: pool01.fabrikam.local)."
+    )
+
+
+def test_stopped_services_are_named() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["windows_services"] = {
+        "sfb-fe01.fabrikam.local": [{"name": "RTCSRV", "status": "Stopped"}, {"name": "RTCMEDSRV", "status": "Paused"}]
+    }
+    result = run(data)[0]
+    services = check(result, "services_running")
+    assert not services["passed"]
+    assert services["detail"] == "Not running: RTCSRV (Stopped), RTCMEDSRV (Paused)."
+    assert "Start-CsWindowsService" in services["remedy"]
+
+
+def test_replica_behind_fails_cms_replication() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["cms"] = {
+        "replicas": [
+            {"fqdn": "sfb-fe01.fabrikam.local", "up_to_date": True},
+            {"fqdn": "edge01.fabrikam.local", "up_to_date": False},
+        ]
+    }
+    result = run(data)[0]
+    replication = check(result, "cms_replication")
+    assert replication["detail"] == "Replication is not up to date on: edge01.fabrikam.local."
+    assert "Invoke-CsManagementStoreReplication" in replication["remedy"]
+    assert facts(result)["cms"]["replication"][1]["up_to_date"] is False
+
+
+def test_failed_read_is_listed_and_fails_its_check() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {"cmdlet_errors": {"Get-CsPool": "Access denied: not a member of RTCUniversalServerAdmins."}}
+    result = run(data)[0]
+    found = facts(result)
+    assert found["pools"] is None and found["edition"] is None
+    assert found["errors"][0]["step"] == "pools" and found["errors"][0]["cmdlet"] == "Get-CsPool"
+    assert "RTCUniversalServerAdmins" in check(result, "pools_present")["detail"]
+    assert found["failed_checks"] == ["pools_present"]
+
+
+# --------------------------------------------------------------------------- federation
+
+
+def _office365(**changes: t.Any) -> dict[str, t.Any]:
+    provider = {
+        "identity": "Office365",
+        "proxy_fqdn": "sipfed.online.lync.com",
+        "enabled": True,
+        "enabled_shared_address_space": True,
+        "hosts_ocs_users": True,
+        "verification_level": "UseSourceVerification",
+        "is_local": False,
+    }
+    provider.update(changes)
+    return provider
+
+
+def test_drifted_hosting_provider_gets_a_set_with_only_the_drifted_values() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = [
+        _office365(enabled_shared_address_space=False, verification_level="AlwaysVerifiable")
+    ]
+    verdict = check(run(data)[0], "hosting_provider")
+    assert not verdict["passed"]
+    assert "EnabledSharedAddressSpace=False" in verdict["detail"]
+    assert verdict["remedy"] == (
+        "Set-CsHostingProvider -Identity Office365 -EnabledSharedAddressSpace $true "
+        "-VerificationLevel UseSourceVerification"
+    )
+
+
+def test_hosting_provider_with_a_wrong_proxy_must_be_recreated() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = [_office365(proxy_fqdn="sipfed.online.lync.cn")]
+    verdict = check(run(data)[0], "hosting_provider")
+    assert "Set-CsHostingProvider cannot change ProxyFqdn" in verdict["remedy"]
+    assert "Remove-CsHostingProvider -Identity Office365" in verdict["remedy"]
+    assert verdict["remedy"].endswith(_checks.NEW_HOSTING_PROVIDER)
+
+
+def test_one_correct_provider_among_others_passes() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = [
+        {"identity": "Partner", "proxy_fqdn": "sip.partner.example"},
+        _office365(),
+    ]
+    assert check(run(data)[0], "hosting_provider")["passed"]
+
+
+def test_default_routing_fails_access_edge() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = []
+    data["deployment"]["access_edge"] = {
+        "allow_outside_users": True,
+        "allow_federated_users": True,
+        "use_dns_srv_routing": False,
+        "default_route_fqdn": "edge.fabrikam.local",
+    }
+    result = run(data)[0]
+    edge = facts(result)["access_edge"]
+    assert edge["routing_method"] == "UseDefaultRouting" and edge["use_dns_srv_routing"] is False
+    verdict = check(result, "access_edge")
+    assert "RoutingMethod='UseDefaultRouting'" in verdict["detail"] and verdict["remedy"].endswith("-UseDnsSrvRouting")
+
+
+# --------------------------------------------------------------------------- connectors, PowerShell
+
+
+@pytest.mark.parametrize(
+    ("modules", "passed", "words"),
+    [
+        ([{"name": "MicrosoftTeams", "version": "3.1.0"}], False, "older than 4.0"),
+        (
+            [{"name": "MicrosoftTeams", "version": "6.1.0"}, {"name": "SkypeOnlineConnector", "version": "7.0.0.0"}],
+            True,
+            "SkypeOnlineConnector 7.0.0.0",
+        ),
+        (
+            [{"name": "MicrosoftTeams", "version": "4.9.3"}, {"name": "MicrosoftTeams", "version": "2.0.0"}],
+            True,
+            "4.9.3",
+        ),
+        ([], False, "MicrosoftTeams is not installed."),
+    ],
+)
+def test_online_connector(modules: list[dict[str, str]], passed: bool, words: str) -> None:
+    data = state("sfb2019-teams")
+    data["host"]["modules"] = modules
+    verdict = check(run(data)[0], "online_connector")
+    assert verdict["passed"] is passed and words in verdict["detail"]
+
+
+def test_old_powershell_fails_its_check() -> None:
+    data = state("sfb2019-teams")
+    data["host"]["powershell_version"] = "4.0"
+    result = run(data)[0]
+    assert facts(result)["failed_checks"] == ["powershell_version"]
+    assert "Windows Management Framework 5.1" in check(result, "powershell_version")["remedy"]
+
+
+# --------------------------------------------------------------------------- gather_subset
+
+
+@pytest.mark.parametrize(
+    ("subset", "steps", "checks"),
+    [
+        (["all"], ALL_STEPS, list(_checks.CHECK_IDS)),
+        (["!all"], MINIMAL_STEPS, ["management_module", "powershell_version"]),
+        (
+            ["build", "federation"],
+            [*MINIMAL_STEPS, "patch_version", "installed", "hosting_providers", "access_edge"],
+            ["management_module", "build_minimum", "hosting_provider", "access_edge", "powershell_version"],
+        ),
+        (
+            ["!cms"],
+            [s for s in ALL_STEPS if not s.startswith("cms_")],
+            [c for c in _checks.CHECK_IDS if c != "cms_replication"],
+        ),
+        (
+            ["all", "!cms", "!connectors", "!build"],
+            [
+                s
+                for s in ALL_STEPS
+                if s not in ("cms_location", "cms_replication", "connectors", "patch_version", "installed")
+            ],
+            [
+                "management_module",
+                "topology_published",
+                "pools_present",
+                "services_running",
+                "hosting_provider",
+                "access_edge",
+                "powershell_version",
+            ],
+        ),
+        (
+            ["!all", " services "],
+            [*MINIMAL_STEPS, "windows_services"],
+            ["management_module", "services_running", "powershell_version"],
+        ),
+        (["services", "!services"], [*MINIMAL_STEPS, "windows_services"], None),
+        ("connectors,topology", [*MINIMAL_STEPS, "topology", "pools", "sip_domains", "connectors"], None),
+    ],
+)
+def test_gather_subset_sends_only_the_wanted_steps(subset: t.Any, steps: list[str], checks: list[str] | None) -> None:
+    result, lab, connection = run(state("sfb2019-teams"), {"gather_subset": subset})
+    found = facts(result)
+    assert [s["id"] for s in sent_request(connection)["steps"]] == steps
+    ids = [c["id"] for c in found["checks"]]
+    if checks is not None:
+        assert ids == checks
+    assert ids == [c for c in _checks.CHECK_IDS if c in ids]  # the order never changes
+    assert set(found) >= {"pools", "cms", "hosting_providers", "online_connectors", "build"}  # keys always present
+    if "cms" not in found["gather_subset"]:
+        assert found["cms"] is None and "Get-CsManagementStoreReplicationStatus" not in lab.cmdlets()
+
+
+@given(
+    st.lists(
+        st.sampled_from(["all", "!all", *_deployment.SUBSETS, *(f"!{s}" for s in _deployment.SUBSETS)]), min_size=1
+    )
+)
+def test_resolve_subsets_is_ordered_and_honours_exclusions(requested: list[str]) -> None:
+    chosen = _deployment.resolve_subsets(requested)
+    assert list(chosen) == [s for s in _deployment.SUBSETS if s in chosen]
+    explicit = {r for r in requested if r in _deployment.SUBSETS}
+    assert explicit <= set(chosen)  # a name given explicitly is always read
+    excluded = {r[1:] for r in requested if r.startswith("!")}
+    if "all" in excluded:
+        excluded = set(_deployment.SUBSETS)
+    assert not (excluded - explicit) & set(chosen)
+    if not explicit and "all" not in requested:  # only exclusions: everything else is read
+        assert set(chosen) == set(_deployment.SUBSETS) - excluded
+
+
+# --------------------------------------------------------------------------- validation and failures
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"gather_subset": ["bogus"]}, "Invalid gather_subset 'bogus'"),
+        ({"gather_subset": ["!bogus"]}, "Invalid gather_subset '!bogus'"),
+        ({"gather_subset": [""]}, "Invalid gather_subset ''"),
+        ({"gather_subset": []}, "Invalid gather_subset an empty list"),
+        ({"gather_subset": {"all": True}}, "Invalid options for lync.hybrid.cs_deployment_facts"),
+        ({"gather_subset": ["all"], "state": "present"}, "state. Supported parameters include: gather_subset"),
+    ],
+)
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_invalid_options_fail_before_anything_is_sent(args: dict[str, t.Any], message: str, check_mode: bool) -> None:
+    result, _lab, connection = run(state("sfb2019-teams"), args, check_mode=check_mode)
+    assert result["failed"] is True and message in result["msg"]
+    assert connection.commands == []
+    assert "ansible_facts" not in result
+
+
+def test_host_without_lync_fails_clearly_but_reports_powershell() -> None:
+    data = state("sfb2019-teams")
+    del data["deployment"]
+    result, lab, connection = run(data)
+    assert result["failed"] is True and result["reason"] == "onprem_module_missing"
+    assert "not a Lync Server 2013 / Skype for Business Server" in result["msg"]
+    assert result["error_record"]["fqid"] == "LyncHybrid.OnPremModuleMissing"
+    assert result["cs_deployment"] == {"powershell_version": "5.1.17763.1", "management_module": None}
+    assert "ansible_facts" not in result and len(connection.commands) == 1
+    assert lab.cmdlets() == ["Get-Module"]
+
+
+def test_import_failure_is_reported_with_its_record() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {"cmdlet_errors": {"Import-Module": "Access to the path is denied."}}
+    result = run(data)[0]
+    assert result["failed"] is True and result["reason"] == "host_error"
+    assert result["msg"].startswith("The deployment could not be read: Access to the path is denied.")
+    assert result["error_record"]["stage"] == "onprem"
+
+
+def test_powershell_failure_is_a_clear_failure_not_a_traceback() -> None:
+    action, _connection = make_action("cs_deployment_facts", {}, lambda command, arguments, stdin: (b"", b"boom", 1))
+    result = action.run(task_vars={})
+    assert result["failed"] is True
+    assert "did not run the lync.hybrid runner (rc=1): boom" in result["msg"]
+
+
+def test_cms_location_written_as_an_object_is_kept_as_text() -> None:
+    step = _runner.StepResult(
+        "cms_location", "ok", [{"BackEndServer": "sql01.contoso.com", "SqlInstanceName": "rtc"}], None, ()
+    )
+    assert _deployment._text(step) == "BackEndServer=sql01.contoso.com; SqlInstanceName=rtc"
+    assert _deployment._text(_runner.StepResult("cms_location", "ok", [], None, ())) is None
