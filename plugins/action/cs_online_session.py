@@ -18,5 +18,5 @@ class ActionModule(CsActionBase):
 
     def run_module(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
         # Read-only: check mode runs the same probe, and there is never a diff to show.
-        _session.check_options(args)
+        _online.check_options(args)
         return _session.probe(self, args)

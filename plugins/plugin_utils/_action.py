@@ -17,6 +17,7 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
+from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import HostError
 
@@ -71,4 +72,8 @@ class CsActionBase(ActionBase):
         return validator.validate(dict(self._task.args))
 
     def _validation_message(self, validation: ValidationResult) -> str:
-        return f"Invalid options for {self._task.action}: {'; '.join(validation.error_messages)}"
+        messages = []
+        for error in validation.errors.errors:
+            prefix = "unsupported option " if isinstance(error, UnsupportedError) else ""
+            messages.append(f"{prefix}{error.msg}")
+        return f"Invalid options for {self._task.action}: {'; '.join(messages)}"

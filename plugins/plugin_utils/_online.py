@@ -62,6 +62,14 @@ def check_options(args: dict[str, t.Any]) -> None:
     for name in ("username", "password", "certificate_thumbprint", "application_id", "tenant_id"):
         if args.get(name) is not None and not str(args[name]).strip():
             raise AnsibleActionFail(f"The option '{name}' must not be empty.")
+    # A blank domain would connect without the override and then fail with a
+    # discovery error that sends the user back to the option they did set.
+    domain = args.get("override_admin_domain")
+    if domain is not None and not domain.strip():
+        raise AnsibleActionFail(
+            "The option 'override_admin_domain' must not be empty: set it to the tenant's initial "
+            "domain (contoso.onmicrosoft.com) or leave it out."
+        )
     if args["retries"] < 0 or args["delay"] < 0:
         raise AnsibleActionFail("The options 'retries' and 'delay' must be zero or more.")
     certificate = args.get("certificate_thumbprint") is not None

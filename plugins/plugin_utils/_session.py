@@ -16,7 +16,6 @@ import re
 import time
 import typing as t
 
-from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
 
@@ -36,21 +35,6 @@ TENANT_PROPERTIES = ("TenantId", "DisplayName", "Domains", "VerifiedDomains", "S
 # "lync" and "001" select the admin endpoint Move-CsUser must use.
 _FOREST = re.compile(r"(?:^|,)\s*DC=lync([0-9a-z]{2})001\s*(?:,|$)", re.IGNORECASE)
 HOSTED_MIGRATION_URL = "https://admin{0}.online.lync.com/HostedMigration/hostedmigrationService.svc"
-
-
-def check_options(args: dict[str, t.Any]) -> None:
-    """The shared checks, plus one the shared ones let through: a blank admin domain.
-
-    An empty override_admin_domain would silently connect without the override and
-    then fail with a discovery error that sends the user to the option they set.
-    """
-    _online.check_options(args)
-    domain = args.get("override_admin_domain")
-    if domain is not None and not domain.strip():
-        raise AnsibleActionFail(
-            "The option 'override_admin_domain' must not be empty: set it to the tenant's initial "
-            "domain (contoso.onmicrosoft.com) or leave it out."
-        )
 
 
 def build_steps() -> list[_runner.Step]:
