@@ -102,10 +102,13 @@ function Get-LhDriftParameters {
     $earlier = $Results | Where-Object { $_.id -eq $Drift.step } | Select-Object -First 1
     $current = $null
     if ($null -ne $earlier -and $earlier.output.Count -gt 0) { $current = $earlier.output[0] }
+    if ($null -ne $current -and -not ($current -is [System.Collections.IDictionary])) {
+        throw "Step '$($Drift.step)' returned no object to compare with."
+    }
     foreach ($property in $Drift.values.PSObject.Properties) {
         $now = $null
         if ($null -ne $current) { $now = $current[$property.Name] }
-        if ((ConvertTo-Json -InputObject $now -Compress) -ne (ConvertTo-Json -InputObject $property.Value -Compress)) {
+        if ((ConvertTo-Json -InputObject $now -Compress -Depth 5) -ne (ConvertTo-Json -InputObject $property.Value -Compress -Depth 5)) {
             $drifted[$property.Name] = $property.Value
         }
     }
@@ -113,22 +116,24 @@ function Get-LhDriftParameters {
 }
 
 function Invoke-LhStep {
+    # A step the runner refuses (bad name, bad parameter, nothing to compare) is
+    # reported as that step's error, like a failing cmdlet.
     param($Step, $Results, [string]$OnlinePrefix)
     $result = [ordered]@{ id = $Step.id; status = 'ok'; output = @(); error = $null; sent = @() }
-    Assert-LhName -Name $Step.cmdlet
-    $parameters = ConvertTo-LhParameters -Parameters $Step.params
-    if ($null -ne $Step.when_differs) {
-        $drifted = Get-LhDriftParameters -Drift $Step.when_differs -Results $Results
-        if ($drifted.Count -eq 0) { $result.status = 'skipped'; return $result }
-        foreach ($key in $drifted.Keys) { $parameters[$key] = $drifted[$key] }
-    }
-    $command = $Step.cmdlet
-    if ($Step.scope -eq 'online' -and $OnlinePrefix) {
-        $verb, $noun = $command.Split('-', 2)
-        $command = "$verb-$OnlinePrefix$noun"
-    }
-    $result.sent = @($parameters.Keys | Sort-Object)
     try {
+        Assert-LhName -Name $Step.cmdlet
+        $parameters = ConvertTo-LhParameters -Parameters $Step.params
+        if ($null -ne $Step.when_differs) {
+            $drifted = Get-LhDriftParameters -Drift $Step.when_differs -Results $Results
+            if ($drifted.Count -eq 0) { $result.status = 'skipped'; return $result }
+            foreach ($key in $drifted.Keys) { $parameters[$key] = $drifted[$key] }
+        }
+        $command = $Step.cmdlet
+        if ($Step.scope -eq 'online' -and $OnlinePrefix) {
+            $verb, $noun = $command.Split('-', 2)
+            $command = "$verb-$OnlinePrefix$noun"
+        }
+        $result.sent = @($parameters.Keys | Sort-Object)
         $output = & $command @parameters -ErrorAction Stop
         $result.output = Select-LhOutput -Objects $output -Select $Step.select
     }
@@ -162,6 +167,9 @@ function Open-LhOnline {
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $connection = & $Online.connect.cmdlet @parameters -ErrorAction Stop
     if ($Online.import_session) {
+        if (-not ($connection -is [System.Management.Automation.Runspaces.PSSession])) {
+            throw "$($Online.connect.cmdlet) returned no PSSession to import."
+        }
         $State.session = $connection
         Import-PSSession -Session $connection -Prefix $Online.prefix -CommandName @($Online.commands) -AllowClobber -DisableNameChecking -ErrorAction Stop | Out-Null
     }
@@ -170,15 +178,22 @@ function Open-LhOnline {
 }
 
 function Close-LhOnline {
+    # Runs in the main finally block: whatever happens here is reported, never thrown,
+    # so the response is always printed.
     param($Online, $State)
-    if ($null -ne $State.session) {
-        Remove-PSSession -Session $State.session -ErrorAction SilentlyContinue
-        $State.closed = $true
+    try {
+        if ($null -ne $State.session) {
+            Remove-PSSession -Session $State.session -ErrorAction Stop
+            $State.closed = $true
+        }
+        elseif ($State.connected -and $Online.disconnect) {
+            Assert-LhName -Name $Online.disconnect
+            & $Online.disconnect -ErrorAction Stop | Out-Null
+            $State.closed = $true
+        }
     }
-    elseif ($State.connected -and $Online.disconnect) {
-        Assert-LhName -Name $Online.disconnect
-        try { & $Online.disconnect -ErrorAction Stop | Out-Null; $State.closed = $true }
-        catch { $State.close_error = ConvertTo-LhError -Record $_ }
+    catch {
+        $State.close_error = ConvertTo-LhError -Record $_
     }
 }
 
@@ -221,7 +236,7 @@ try {
         $prefix = $null
         if ($null -ne $chosen -and $chosen.import_session) { $prefix = $chosen.prefix }
         $stopped = $false
-        foreach ($step in @($Request.steps)) {
+        foreach ($step in @($Request.steps | Where-Object { $null -ne $_ })) {
             if ($stopped) { [void]$results.Add([ordered]@{ id = $step.id; status = 'not_run'; output = @(); error = $null; sent = @() }); continue }
             $stepResult = Invoke-LhStep -Step $step -Results $results -OnlinePrefix $prefix
             [void]$results.Add($stepResult)

@@ -1,0 +1,530 @@
+"""On-premises cmdlets of the Lync / SkypeForBusiness management module, backed by ``state.deployment``.
+
+They exist only after the management module was imported (the runner does that when a
+request names ``onprem_modules``). Properties follow the Lync Server / Skype for Business
+Server cmdlet reference. In a deployment whose topology is not published, topology-based
+cmdlets fail or return nothing, while the configuration cmdlets (hosting providers,
+Access Edge) still read the Central Management store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from ..state import ACCESS_EDGE_FIELDS, HOSTING_PROVIDER_FIELDS, PRODUCTS, VERIFICATION_LEVELS
+from ..values import PSObject, parse_datetime, wildcard
+from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
+
+DEPLOY = "Microsoft.Rtc.Management.Deployment"
+EDGE = "Microsoft.Rtc.Management.WritableConfig.Settings.Edge"
+XDS = "Microsoft.Rtc.Management.Xds"
+SFB_ONLY = ("sfb2015", "sfb2019")
+VERIFICATION = dict(choices=VERIFICATION_LEVELS, type_name=f"{EDGE}.VerificationLevelType")
+
+
+def _deployment(shell: Shell) -> dict[str, Any]:
+    assert shell.state.deployment is not None  # the module exports nothing without a deployment
+    return shell.state.deployment
+
+
+def _published(shell: Shell) -> bool:
+    return bool(_deployment(shell)["topology"]["published"])
+
+
+def _computers(shell: Shell) -> list[str]:
+    return [computer for pool in _deployment(shell)["pools"] for computer in pool["computers"]]
+
+
+def _not_published(command: str, cls: str) -> PSError:
+    return ps_error(
+        f"{command} failed: the topology has not been published. Publish a topology with Topology Builder "
+        "(or Publish-CsTopology) and run the command again.",
+        f"TopologyNotPublished,{DEPLOY}.{cls}",
+        "ObjectNotFound",
+        f"{DEPLOY}.DeploymentException",
+    )
+
+
+# --- version and topology ----------------------------------------------------------------------
+
+
+def get_server_version(shell: Shell, bound: Bound) -> list[Any]:
+    deployment = _deployment(shell)
+    base = ".".join(deployment["build"].split(".")[:3]) + ".0"
+    return [f"{PRODUCTS[deployment['product']][2]} ({base}): {deployment['license']}"]
+
+
+def get_server_patch_version(shell: Shell, bound: Bound) -> list[Any]:
+    deployment = _deployment(shell)
+    display = PRODUCTS[deployment["product"]][3]
+    rows = []
+    for computer in _computers(shell) if _published(shell) else [shell.state.fqdn]:
+        for component in ("Core Components", "Front End Server"):
+            props = {
+                "ComputerName": computer,
+                "Role": "Core" if component == "Core Components" else "FrontEnd",
+                "ComponentName": f"{display}, {component}",
+                "Version": deployment["build"],
+            }
+            rows.append(PSObject(props, f"{DEPLOY}.ServerPatchVersion"))
+    return rows
+
+
+def get_topology(shell: Shell, bound: Bound) -> list[Any]:
+    if not _published(shell):
+        raise _not_published("Get-CsTopology", "GetTopologyCmdlet")
+    pools = _deployment(shell)["pools"]
+    if bound.switch("AsXml"):
+        clusters = "".join(f'<Cluster Fqdn="{pool["fqdn"]}" Site="{pool["site"]}"/>' for pool in pools)
+        return [f'<Topology xmlns="urn:schema:Microsoft.Rtc.Management.Deploy.Topology.2008">{clusters}</Topology>']
+    props = {
+        "Sites": sorted({f"Site:{pool['site']}" for pool in pools}),
+        "Clusters": [pool["fqdn"] for pool in pools],
+        "Machines": _computers(shell),
+        "Services": [f"{service}:{pool['fqdn']}" for pool in pools for service in pool["services"]],
+    }
+    return [PSObject(props, f"{DEPLOY}.Topology", "Microsoft.Rtc.Management.Deploy.Internal.Topology")]
+
+
+def get_pool(shell: Shell, bound: Bound) -> list[Any]:
+    if not _published(shell):
+        return []
+    wanted = wildcard(bound.get("Identity") or bound.get("Filter") or "*")
+    rows = []
+    for pool in _deployment(shell)["pools"]:
+        if wanted.match(pool["fqdn"]):
+            props = {
+                "Identity": pool["fqdn"],
+                "Services": [f"{service}:{pool['fqdn']}" for service in pool["services"]],
+                "Computers": list(pool["computers"]),
+                "Fqdn": pool["fqdn"],
+                "Site": f"Site:{pool['site']}",
+            }
+            rows.append(PSObject(props, f"{DEPLOY}.Pool", pool["fqdn"]))
+    return rows
+
+
+def _local_computer(shell: Shell) -> str:
+    host = shell.state.host["name"].lower()
+    return next((c for c in _computers(shell) if c.split(".")[0].lower() == host), shell.state.fqdn)
+
+
+def get_windows_service(shell: Shell, bound: Bound) -> list[Any]:
+    computer = bound.get("ComputerName") or _local_computer(shell)
+    services = {c.lower(): s for c, s in _deployment(shell)["windows_services"].items()}
+    # The services are read from the computer itself, so an unpublished topology does not hide them.
+    if computer.lower() not in services:
+        raise ps_error(
+            f'Cannot find computer "{computer}" in the published topology. The computer must be part of a '
+            "published topology to run Get-CsWindowsService.",
+            f"ComputerNotFound,{DEPLOY}.GetCsWindowsServiceCmdlet",
+            "ObjectNotFound",
+            f"{DEPLOY}.DeploymentException",
+            computer,
+        )
+    wanted = wildcard(bound.get("Name") or "*")
+    rows = []
+    for service in services[computer.lower()]:
+        if wanted.match(service["name"]):
+            props = {"Status": service["status"], "Name": service["name"]}
+            if not bound.switch("ExcludeActivityLevel"):
+                props["ActivityLevel"] = service["activity_level"]
+            props["DisplayName"] = service["display_name"]
+            rows.append(PSObject(props, f"{DEPLOY}.WindowsServiceInfo", service["name"]))
+    if bound.get("Name") and not rows:
+        raise ps_error(
+            f'Cannot find service "{bound.get("Name")}" on computer "{computer}".',
+            f"ServiceNotFound,{DEPLOY}.GetCsWindowsServiceCmdlet",
+            "ObjectNotFound",
+            "System.InvalidOperationException",
+            bound.get("Name"),
+        )
+    return rows
+
+
+def get_configuration_store_location(shell: Shell, bound: Bound) -> list[Any]:
+    return [_deployment(shell)["cms"]["backend"]]
+
+
+def get_replication_status(shell: Shell, bound: Bound) -> list[Any]:
+    if not _published(shell):
+        return []
+    deployment = _deployment(shell)
+    if bound.switch("CentralManagementStoreStatus"):
+        master = _computers(shell)[0]
+        props = {"ActiveMasterFqdn": master, "ActiveFileTransferAgents": [master]}
+        return [PSObject(props, f"{XDS}.CentralManagementStoreStatusResult")]
+    wanted = (bound.get("ReplicaFqdn") or "").lower()
+    return [
+        PSObject(
+            {
+                "UpToDate": replica["up_to_date"],
+                "ReplicaFqdn": replica["fqdn"],
+                "LastStatusReport": parse_datetime(replica["last_status_report"]),
+                "LastUpdateCreation": parse_datetime(replica["last_update_creation"]),
+                "ProductVersion": deployment["build"],
+            },
+            f"{XDS}.ReplicaState",
+            replica["fqdn"],
+        )
+        for replica in deployment["cms"]["replicas"]
+        if not wanted or replica["fqdn"].lower() == wanted
+    ]
+
+
+def get_sip_domain(shell: Shell, bound: Bound) -> list[Any]:
+    if not _published(shell):
+        return []
+    wanted = wildcard(bound.get("Identity") or bound.get("Filter") or "*")
+    return [
+        PSObject(
+            {"Identity": d["name"], "Name": d["name"], "IsDefault": d["is_default"]}, f"{XDS}.SipDomain", d["name"]
+        )
+        for d in _deployment(shell)["sip_domains"]
+        if wanted.match(d["name"])
+    ]
+
+
+# --- hosting providers -------------------------------------------------------------------------
+
+
+def _provider_object(provider: dict[str, Any]) -> PSObject:
+    props = {prop: provider[key] for key, (prop, _check, _default) in HOSTING_PROVIDER_FIELDS.items()}
+    return PSObject(props, f"{EDGE}.HostingProvider", f"Identity={provider['identity']}")
+
+
+def _find_provider(shell: Shell, identity: str, cls: str) -> dict[str, Any]:
+    for provider in _deployment(shell)["hosting_providers"]:
+        if provider["identity"].lower() == identity.lower():
+            return provider
+    raise ps_error(
+        f'Cannot find "HostingProvider" with identity "{identity}".',
+        f"ItemNotFound,{EDGE}.{cls}",
+        "ObjectNotFound",
+        "System.Management.Automation.ItemNotFoundException",
+        identity,
+    )
+
+
+def get_hosting_provider(shell: Shell, bound: Bound) -> list[Any]:
+    wanted = wildcard(bound.get("Identity") or bound.get("Filter") or "*")
+    return [_provider_object(p) for p in _deployment(shell)["hosting_providers"] if wanted.match(p["identity"])]
+
+
+def _apply_provider(shell: Shell, bound: Bound, provider: dict[str, Any]) -> None:
+    label = f"deployment.hosting_providers[{provider['identity']}]"
+    for key, (prop, _check, _default) in HOSTING_PROVIDER_FIELDS.items():
+        if prop in bound.values and key not in ("identity", "proxy_fqdn"):
+            shell.change(label, provider, key, bound.get(prop))
+
+
+def set_hosting_provider(shell: Shell, bound: Bound) -> list[Any]:
+    provider = _find_provider(shell, bound.get("Identity") or "", "SetHostingProviderCmdlet")
+    if shell.should_process(bound, provider["identity"], "Set"):
+        _apply_provider(shell, bound, provider)
+    return []
+
+
+def new_hosting_provider(shell: Shell, bound: Bound) -> list[Any]:
+    deployment = _deployment(shell)
+    identity, proxy = bound.get("Identity"), bound.get("ProxyFqdn")
+    cls = f"{EDGE}.NewHostingProviderCmdlet"
+    for provider in deployment["hosting_providers"]:
+        if provider["identity"].lower() == identity.lower():
+            raise ps_error(
+                f'"HostingProvider" with identity "{identity}" already exists.',
+                f"ItemAlreadyExists,{cls}",
+                "ResourceExists",
+                "System.InvalidOperationException",
+                identity,
+            )
+        if provider["proxy_fqdn"].lower() == proxy.lower():
+            raise ps_error(
+                f'A hosting provider with ProxyFqdn "{proxy}" already exists (identity "{provider["identity"]}"). '
+                "Remove it first or change its other properties with Set-CsHostingProvider.",
+                f"DuplicateProxyFqdn,{cls}",
+                "ResourceExists",
+                "System.InvalidOperationException",
+                proxy,
+            )
+    if not deployment["access_edge"]["use_dns_srv_routing"]:
+        raise ps_error(
+            "Hosting providers cannot be used while the Access Edge configuration uses default routing.",
+            f"InvalidRoutingMethod,{cls}",
+            "InvalidOperation",
+            "System.InvalidOperationException",
+            identity,
+        )
+    provider = {key: default for key, (_prop, _check, default) in HOSTING_PROVIDER_FIELDS.items()}
+    provider.update(identity=identity, name=bound.get("Name") or identity, proxy_fqdn=proxy)
+    provider.update({key: bound.get(prop) for key, (prop, *_rest) in HOSTING_PROVIDER_FIELDS.items() if prop in bound})
+    if not shell.should_process(bound, identity, "New"):
+        return []
+    if bound.switch("InMemory"):
+        return [_provider_object(provider)]
+    shell.add("deployment.hosting_providers", deployment["hosting_providers"], provider, identity)
+    return []
+
+
+def remove_hosting_provider(shell: Shell, bound: Bound) -> list[Any]:
+    provider = _find_provider(shell, bound.get("Identity"), "RemoveHostingProviderCmdlet")
+    if shell.should_process(bound, provider["identity"], "Remove"):
+        providers = _deployment(shell)["hosting_providers"]
+        shell.remove("deployment.hosting_providers", providers, provider, provider["identity"])
+    return []
+
+
+# --- Access Edge -------------------------------------------------------------------------------
+
+_DNS_ONLY = ("be_clearing_house", "enable_partner_discovery", "discovered_partner_verification_level")
+_DEFAULT_ONLY = ("default_route_fqdn", "is_public_provider", "verification_level")
+
+
+def get_access_edge(shell: Shell, bound: Bound) -> list[Any]:
+    edge = _deployment(shell)["access_edge"]
+    dns = edge["use_dns_srv_routing"]
+    props: dict[str, Any] = {"Identity": "Global"}
+    for key, (prop, _check, _default) in ACCESS_EDGE_FIELDS.items():
+        if key == "use_dns_srv_routing":
+            props["RoutingMethod"] = "UseDnsSrvRouting" if dns else "UseDefaultRouting"
+        elif not ((key in _DNS_ONLY and not dns) or (key in _DEFAULT_ONLY and dns)):
+            props[prop] = edge[key]
+    return [PSObject(props, f"{EDGE}.AccessEdgeConfiguration", "Identity=Global")]
+
+
+def set_access_edge(shell: Shell, bound: Bound) -> list[Any]:
+    """The parameter set decides the routing method: DnsSrvRouting or DefaultRoute switch it."""
+    deployment = _deployment(shell)
+    edge = deployment["access_edge"]
+    cls = f"{EDGE}.SetAccessEdgeConfigurationCmdlet"
+    if bound.parameter_set == "DefaultRoute":
+        if not (bound.get("DefaultRouteFqdn") or edge["default_route_fqdn"]):
+            raise ps_error(
+                "DefaultRouteFqdn is required when UseDefaultRouting is specified.",
+                f"MissingDefaultRouteFqdn,{cls}",
+                "InvalidArgument",
+                "System.ArgumentException",
+            )
+        if deployment["hosting_providers"]:
+            raise ps_error(
+                "All hosting providers and public providers must be removed before a default route can be assigned.",
+                f"HostingProvidersExist,{cls}",
+                "InvalidOperation",
+                "System.InvalidOperationException",
+            )
+    if not shell.should_process(bound, "Global", "Set"):
+        return []
+    if bound.parameter_set in ("DnsSrvRouting", "DefaultRoute"):
+        shell.change("deployment.access_edge", edge, "use_dns_srv_routing", bound.parameter_set == "DnsSrvRouting")
+    for key, (prop, _check, _default) in ACCESS_EDGE_FIELDS.items():
+        if prop in bound.values and key != "use_dns_srv_routing":
+            shell.change("deployment.access_edge", edge, key, bound.get(prop))
+    return []
+
+
+# --- declarations ------------------------------------------------------------------------------
+
+
+def _identity(*sets: str) -> tuple[Param, ...]:
+    return (Param("Identity", sets=sets), Param("Filter", sets=("Filter",)), Param("LocalStore", "switch"))
+
+
+_PROVIDER_FIELDS = (
+    Param("Name"),
+    Param("Enabled", "bool"),
+    Param("EnabledSharedAddressSpace", "bool"),
+    Param("HostsOCSUsers", "bool"),
+    Param("VerificationLevel", "enum", **VERIFICATION),
+    Param("IsLocal", "bool"),
+    Param("AutodiscoverUrl"),
+    Param("Force", "switch"),
+)
+_EDGE_COMMON = (
+    "AllowAnonymousUsers",
+    "AllowFederatedUsers",
+    "AllowOutsideUsers",
+    "EnableArchivingDisclaimer",
+    "KeepCrlsUpToDateForPeers",
+    "MarkSourceVerifiableOnOutgoingMessages",
+)
+_ROUTED = ("Identity", "DefaultRoute", "DnsSrvRouting")
+_EDGE_PARAMS = (
+    Param("Identity", sets=("Identity",)),
+    Param("Instance", "any", sets=("Instance",)),
+    *(Param(name, "bool", sets=_ROUTED) for name in _EDGE_COMMON),
+    Param("OutgoingTlsCountForFederatedPartners", "int", sets=_ROUTED),
+    Param("SkypeSearchUrl", sets=_ROUTED),
+    Param("DefaultRouteFqdn", sets=("DefaultRoute",)),
+    Param("IsPublicProvider", "bool", sets=("DefaultRoute",)),
+    Param("VerificationLevel", "enum", sets=("DefaultRoute",), **VERIFICATION),
+    Param("UseDefaultRouting", "switch", sets=("DefaultRoute",)),
+    Param("EnablePartnerDiscovery", "bool", sets=("DnsSrvRouting",)),
+    Param("UseDnsSrvRouting", "switch", sets=("DnsSrvRouting",)),
+    Param("BeClearingHouse", "bool", sets=("DnsSrvRouting",)),
+    Param("DiscoveredPartnerVerificationLevel", "enum", sets=("DnsSrvRouting",), **VERIFICATION),
+    Param("Force", "switch"),
+)
+
+CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
+    (
+        Cmdlet(
+            "Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (Param("Report"),), get_server_version
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsServerPatchVersion", "onprem", f"{DEPLOY}.GetServerPatchVersionCmdlet", (), get_server_patch_version
+        ),
+        SFB_ONLY,
+    ),
+    (
+        Cmdlet(
+            "Get-CsTopology",
+            "onprem",
+            f"{DEPLOY}.GetTopologyCmdlet",
+            (Param("AsXml", "switch"), Param("LocalStore", "switch")),
+            get_topology,
+        ),
+        None,
+    ),
+    (Cmdlet("Get-CsPool", "onprem", f"{DEPLOY}.GetPoolCmdlet", _identity("Identity"), get_pool, "Identity"), None),
+    (
+        Cmdlet(
+            "Get-CsWindowsService",
+            "onprem",
+            f"{DEPLOY}.GetCsWindowsServiceCmdlet",
+            (
+                Param("Name"),
+                Param("ComputerName"),
+                Param("ExcludeActivityLevel", "switch"),
+                Param("Report"),
+            ),
+            get_windows_service,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsConfigurationStoreLocation",
+            "onprem",
+            f"{DEPLOY}.GetConfigurationStoreLocationCmdlet",
+            (Param("GlobalSettingsDomainController"), Param("Report")),
+            get_configuration_store_location,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsManagementStoreReplicationStatus",
+            "onprem",
+            f"{XDS}.GetReplicaStateCmdlet",
+            (Param("ReplicaFqdn"), Param("CentralManagementStoreStatus", "switch")),
+            get_replication_status,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsSipDomain", "onprem", f"{XDS}.GetSipDomainCmdlet", _identity("Identity"), get_sip_domain, "Identity"
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsHostingProvider",
+            "onprem",
+            f"{EDGE}.GetHostingProviderCmdlet",
+            _identity("Identity"),
+            get_hosting_provider,
+            "Identity",
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Set-CsHostingProvider",
+            "onprem",
+            f"{EDGE}.SetHostingProviderCmdlet",
+            (
+                Param("Identity", sets=("Identity",)),
+                Param("Instance", "any", sets=("Instance",)),
+                *_PROVIDER_FIELDS,
+            ),
+            set_hosting_provider,
+            "Identity",
+            True,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "New-CsHostingProvider",
+            "onprem",
+            f"{EDGE}.NewHostingProviderCmdlet",
+            (
+                Param("Identity", mandatory=True),
+                Param("ProxyFqdn", mandatory=True),
+                Param("InMemory", "switch"),
+                *_PROVIDER_FIELDS,
+            ),
+            new_hosting_provider,
+            should_process=True,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Remove-CsHostingProvider",
+            "onprem",
+            f"{EDGE}.RemoveHostingProviderCmdlet",
+            (
+                Param("Identity", mandatory=True),
+                Param("Force", "switch"),
+            ),
+            remove_hosting_provider,
+            should_process=True,
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Get-CsAccessEdgeConfiguration",
+            "onprem",
+            f"{EDGE}.GetAccessEdgeConfigurationCmdlet",
+            _identity("Identity"),
+            get_access_edge,
+            "Identity",
+        ),
+        None,
+    ),
+    (
+        Cmdlet(
+            "Set-CsAccessEdgeConfiguration",
+            "onprem",
+            f"{EDGE}.SetAccessEdgeConfigurationCmdlet",
+            _EDGE_PARAMS,
+            set_access_edge,
+            "Identity",
+            True,
+        ),
+        None,
+    ),
+)
+
+
+def exports(shell: Shell, version: str) -> Iterable[Resolved]:
+    """What the management module exports on this deployment (nothing on a host without one)."""
+    deployment = shell.state.deployment
+    if deployment is None:
+        return []
+    return [
+        Resolved(cmdlet, cmdlet.name, cmdlet.class_name)
+        for cmdlet, products in CMDLETS
+        if products is None or deployment["product"] in products
+    ]
+
+
+REGISTRY.module("Lync", exports)
+REGISTRY.module("SkypeForBusiness", exports)
