@@ -42,7 +42,11 @@ unit: setup
 e2e: setup
 	$(BIN)/python -m pytest tests/e2e
 
-test: setup lint
+ansible-lint: setup
+	$(BIN)/ansible-lint
+
+# Slow static gates first, so the pytest summary is the last thing printed.
+test: setup lint ansible-lint sanity
 	$(BIN)/python -m pytest -n 2 tests/unit tests/e2e
 
 lab: setup
