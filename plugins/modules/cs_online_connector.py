@@ -117,7 +117,7 @@ seealso:
     description: Microsoft's installation instructions, including offline installation.
     link: https://learn.microsoft.com/microsoftteams/teams-powershell-install
 author:
-  - lync.hybrid contributors
+  - Lync Hybrid Maintainers (@lync-hybrid)
 """
 
 EXAMPLES = r"""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible.errors import AnsibleActionFail
+from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
@@ -60,6 +60,22 @@ class CsActionBase(ActionBase):
         result.setdefault("changed", False)
         return remove_values(result, no_log_values)
 
+    def _low_level_execute_command(self, *args: t.Any, **kwargs: t.Any) -> dict[str, t.Any]:
+        """Run the command; a transport failure makes the host unreachable with a message to act on.
+
+        The winrm connection plugin turns only timeouts into AnsibleConnectionFailure. A dropped
+        connection, an HTTP error from the WinRM service or pywinrm tripping over the reply that
+        follows one escape as library exceptions, which Ansible prints as a bare repr (for example
+        "Task failed: 'content-type'") that says neither what happened nor what to do.
+        """
+        try:
+            return super()._low_level_execute_command(*args, **kwargs)
+        except AnsibleError:
+            raise
+        except Exception as exc:
+            host = getattr(self._play_context, "remote_addr", None) or "the host"
+            raise AnsibleConnectionFailure(transport_failure_message(host, exc)) from None
+
     def _validate(self) -> ValidationResult:
         validator = ArgumentSpecValidator(
             self.ARGUMENT_SPEC,
@@ -77,3 +93,24 @@ class CsActionBase(ActionBase):
             prefix = "unsupported option " if isinstance(error, UnsupportedError) else ""
             messages.append(f"{prefix}{error.msg}")
         return f"Invalid options for {self._task.action}: {'; '.join(messages)}"
+
+
+def transport_failure_message(host: str, exc: BaseException) -> str:
+    """Cause and remedy of a failed WinRM exchange; the innermost exception names what broke.
+
+    Exceptions raised while pywinrm cleans up after a dropped connection chain to the original
+    one, so the end of the chain is the cause a person can recognise (the connection closed, an
+    HTTP status), not the follow-up error.
+    """
+    root: BaseException = exc
+    seen = {id(exc)}
+    while (nested := root.__cause__ or root.__context__) is not None and id(nested) not in seen:
+        seen.add(id(nested))
+        root = nested
+    detail = str(root).strip() or type(root).__name__
+    return (
+        f"The WinRM connection to {host} failed while the lync.hybrid command ran ({detail}). The command may not "
+        "have started, or may have finished without its result arriving. Check that the host and its WinRM service "
+        "answer (Test-WSMan, the network in between), then run the task again: lync.hybrid modules change only "
+        "what still differs."
+    )

@@ -192,8 +192,7 @@ def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
 
 def _fail_top_level(response: _runner.Response) -> t.NoReturn:
     """No step ran: still hand back what the runner itself knows about the host."""
-    error = response.error
-    assert error is not None
+    error = response.error or _runner.ErrorRecord("The runner reported no error record.")
     found = diagnose(error)
     host = {"powershell_version": response.ps_version or None, "management_module": None}
     if found.reason == "host_error":

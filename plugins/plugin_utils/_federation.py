@@ -56,22 +56,14 @@ def desired_values(args: dict[str, t.Any]) -> dict[str, bool]:
 
 
 def check_options(args: dict[str, t.Any]) -> None:
-    """What the argument spec lets through but would waste or misdirect a tenant session.
+    """What the argument spec lets through but would open a tenant session for nothing.
 
     required_one_of counts an option that is present even when it is null, so a task
-    whose desired values all template to null would open a session to change nothing.
-    A blank override_admin_domain would connect without the override and then fail
-    with a discovery error that sends the user to the very option they did set.
+    whose desired values all template to null would pass it and change nothing.
     """
     if not desired_values(args):
         raise AnsibleActionFail(
             f"Nothing to manage: set at least one of {', '.join(MANAGED)} to true or false (all are null)."
-        )
-    domain = args.get("override_admin_domain")
-    if domain is not None and not domain.strip():
-        raise AnsibleActionFail(
-            "The option 'override_admin_domain' must not be empty: set it to the tenant's initial "
-            "domain (contoso.onmicrosoft.com) or leave it out."
         )
 
 
@@ -113,34 +105,11 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
         record = None if check_mode else response.step("set").error
         raise HostError(UNSUPPORTED_DISABLE, record, federation=before, **session)
 
-    after = {**before, **changes}
+    after: dict[str, t.Any] = before | changes
     changed = bool(changes)
     warnings: list[str] = []
     if not check_mode:
-        set_step = response.step("set")
-        if set_step.status == "error":
-            _fail(set_step, args, "change", federation=before, **session)
-        changed = set_step.status == "ok"
-        after_step = response.step("after")
-        if after_step.ok and isinstance(after_step.first(), dict):
-            after = after_step.first()
-        elif changed:
-            why = after_step.error.message if after_step.error else after_step.status
-            warnings.append(
-                f"The change was made but reading it back failed ({why}); 'federation' shows the values sent."
-            )
-        unmet = drift(after, desired)
-        if unmet:
-            raise HostError(
-                Diagnosis(
-                    "not_applied",
-                    f"The tenant still reports {unmet} after the change was sent.",
-                    "Replication in the tenant can lag; run the task again in a few minutes.",
-                ),
-                None,
-                federation=after,
-                **session,
-            )
+        after, changed = _applied(response, args, desired, before, session, warnings)
     close_error = response.online.close_error if response.online else None
     if close_error is not None:
         warnings.append(
@@ -159,6 +128,46 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     if warnings:
         result["warnings"] = warnings
     return result
+
+
+def _applied(
+    response: _runner.Response,
+    args: dict[str, t.Any],
+    desired: dict[str, bool],
+    before: dict[str, t.Any],
+    session: dict[str, t.Any],
+    warnings: list[str],
+) -> tuple[dict[str, t.Any], bool]:
+    """What the Set and the read-back say: the configuration now, and whether the Set ran.
+
+    The read-back is the proof: a value the tenant does not report after an accepted
+    Set fails the task; a read-back that itself failed leaves the values sent, with a warning.
+    """
+    set_step = response.step("set")
+    if set_step.status == "error":
+        _fail(set_step, args, "change", federation=before, **session)
+    changed = set_step.status == "ok"
+    after = before | drift(before, desired)
+    after_step = response.step("after")
+    if after_step.ok and isinstance(after_step.first(), dict):
+        after = after_step.first()
+    elif changed:
+        why = after_step.error.message if after_step.error else after_step.status
+        warnings.append(f"The change was made but reading it back failed ({why}); 'federation' shows the values sent.")
+    unmet = drift(after, desired)
+    if unmet:
+        reported = {prop: after.get(prop) for prop in unmet}
+        raise HostError(
+            Diagnosis(
+                "not_applied",
+                f"The tenant still reports {reported} after the change was sent.",
+                "Replication in the tenant can lag; run the task again in a few minutes.",
+            ),
+            None,
+            federation=after,
+            **session,
+        )
+    return after, changed
 
 
 def _view(config: dict[str, t.Any]) -> dict[str, t.Any]:

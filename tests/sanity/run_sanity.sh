@@ -5,8 +5,10 @@
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
 python="${PYTHON:-$repo/.venv/bin/python}"
-dest="$repo/build/sanity/ansible_collections/lync/hybrid"
-rm -rf "$dest"
+mkdir -p "$repo/build"
+work="$(mktemp -d "$repo/build/sanity.XXXXXX")"   # one per run: runs may overlap
+trap 'rm -rf "$work"' EXIT
+dest="$work/ansible_collections/lync/hybrid"
 mkdir -p "$dest"
 (cd "$repo" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dest")
 cd "$dest"
@@ -14,4 +16,4 @@ git init -q
 git add -A
 git -c user.name=sanity -c user.email=sanity@localhost.invalid commit -qm snapshot
 "$python" "$repo/tests/sanity/offline_pip_bootstrap.py"
-exec "$(dirname "$python")/ansible-test" sanity --venv --python 3.11 --color no "$@"
+"$(dirname "$python")/ansible-test" sanity --venv --python 3.11 --color no "$@"

@@ -154,7 +154,7 @@ def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
     rows = []
     for path in bound.get("LiteralPath") or bound.get("Path"):
         text = ps_string(path).replace("Registry::HKEY_LOCAL_MACHINE", "HKLM:")
-        parent, _, leaf = text.rstrip("\\").rpartition("\\")
+        parent, _separator, leaf = text.rstrip("\\").rpartition("\\")
         if norm(text) == norm(ENVIRONMENT_KEY):
             variables = environment(shell, machine=True)
             names = [ps_string(n) for n in bound.get("Name") or ["PSModulePath"]]

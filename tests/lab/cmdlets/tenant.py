@@ -133,7 +133,7 @@ def _desired(shell: Shell, bound: Bound, legacy: bool, owner: str) -> dict[str, 
     sources = dict(bound.values)
     if isinstance(instance, dict | PSObject):
         items = instance.items() if isinstance(instance, dict) else instance.props.items()
-        sources = {**{key: value for key, value in items}, **sources}
+        sources = {**dict(items), **sources}
     desired: dict[str, Any] = {}
     for key, (prop, *_rest) in _fields(legacy).items():
         match = next((name for name in sources if name.lower() == prop.lower()), None)

@@ -19,7 +19,7 @@ from tests.unit.lab.host_support import (
 
 THUMBPRINT = "3B1E2C4D5F60718293A4B5C6D7E8F90A1B2C3D4E"
 APP = "0c4f7b2e-91d3-4a6b-8e5f-2d1c3b4a5e6f"
-FED = ["Get-CsTenantFederationConfiguration", "Set-CsTenantFederationConfiguration"]
+FED = ("Get-CsTenantFederationConfiguration", "Set-CsTenantFederationConfiguration")
 
 
 def legacy_lab(**sections) -> Lab:

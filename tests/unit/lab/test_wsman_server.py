@@ -181,7 +181,7 @@ def test_parallel_clients_keep_their_own_ntlm_contexts(start_lab) -> None:
     results: dict[int, bytes] = {}
 
     def worker(number: int) -> None:
-        stdout, _, _ = run(client(lab), "PowerShell", [f"-N{number}"], stdin=f"input {number}".encode())
+        stdout, _stderr, _rc = run(client(lab), "PowerShell", [f"-N{number}"], stdin=f"input {number}".encode())
         results[number] = stdout
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
@@ -332,7 +332,7 @@ def test_first_creates_are_throttled_then_a_shell_opens(start_lab) -> None:
     lab = start_lab(faults={"throttle_first_connects": 2})
     protocol = client(lab)
 
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(WSManFaultError) as caught:
             protocol.open_shell()
         assert caught.value.wsman_fault_code == CODE_QUOTA_MAX_SHELLS
@@ -341,7 +341,7 @@ def test_first_creates_are_throttled_then_a_shell_opens(start_lab) -> None:
 
 def test_always_throttle_refuses_every_shell(start_lab) -> None:
     lab = start_lab(faults={"always_throttle": True})
-    for _ in range(3):
+    for _attempt in range(3):
         with pytest.raises(WSManFaultError):
             client(lab).open_shell()
 

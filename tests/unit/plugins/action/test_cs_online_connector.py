@@ -158,7 +158,7 @@ def test_invalid_options_fail_before_anything_is_sent(args: dict[str, t.Any], me
 
 
 def test_legacy_connectors_accept_any_version_number() -> None:
-    result, _ = Lab("lync2013-ready").run({"name": "lync_online_connector", "minimum_version": "2.0"})
+    result, _connection = Lab("lync2013-ready").run({"name": "lync_online_connector", "minimum_version": "2.0"})
     assert ok(result)["changed"] is False
 
 
@@ -226,7 +226,7 @@ def test_the_repository_is_checked_in_the_same_command_as_the_detection() -> Non
 
 def test_spaces_around_values_are_ignored() -> None:
     lab = Lab()
-    result, _ = lab.run({"source": f" {GALLERY} ", "version": " 6.1.0 "})
+    result, _connection = lab.run({"source": f" {GALLERY} ", "version": " 6.1.0 "})
     assert ok(result)["version"] == "6.1.0"
     assert lab.calls("Install-Module")[0]["params"]["RequiredVersion"] == "6.1.0"
     assert lab.calls("Install-Module")[0]["params"]["Repository"] == GALLERY
@@ -234,7 +234,7 @@ def test_spaces_around_values_are_ignored() -> None:
 
 def test_minimum_version_installs_the_newest_when_too_old() -> None:
     lab = Lab(with_modules({"name": "MicrosoftTeams", "version": "5.9.0"}))
-    result, _ = lab.run({"source": GALLERY, "minimum_version": "6.0.0"})
+    result, _connection = lab.run({"source": GALLERY, "minimum_version": "6.0.0"})
     assert ok(result)["changed"] is True
     assert lab.calls("Install-Module")[0]["params"]["MinimumVersion"] == "6.0.0"
     assert "RequiredVersion" not in lab.calls("Install-Module")[0]["params"]
@@ -251,7 +251,7 @@ def test_minimum_version_compares_versions_not_strings() -> None:
 
 def test_exact_version_is_installed_beside_others() -> None:
     lab = Lab(with_modules({"name": "MicrosoftTeams", "version": "6.4.0"}))
-    result, _ = lab.run({"source": GALLERY, "version": "5.9.0"}, diff=True)
+    result, _connection = lab.run({"source": GALLERY, "version": "5.9.0"}, diff=True)
     assert ok(result)["changed"] is True
     assert result["versions"] == ["6.4.0", "5.9.0"]
     assert result["version"] == "6.4.0"
@@ -260,10 +260,10 @@ def test_exact_version_is_installed_beside_others() -> None:
 
 def test_without_version_options_teams_older_than_4_is_replaced() -> None:
     lab = Lab(with_modules({"name": "MicrosoftTeams", "version": "2.6.0"}))
-    result, _ = lab.run({"source": GALLERY}, check_mode=True, diff=True)
+    result, _connection = lab.run({"source": GALLERY}, check_mode=True, diff=True)
     assert ok(result)["changed"] is True
     assert result["diff"]["after"]["versions"] == [f"(newest in {GALLERY})", "2.6.0"]
-    result, _ = lab.run({"source": GALLERY})
+    result, _connection = lab.run({"source": GALLERY})
     assert ok(result)["version"] == "6.4.0"
     assert "MinimumVersion" not in lab.calls("Install-Module")[0]["params"]
 
@@ -280,7 +280,7 @@ def test_an_installed_version_needs_no_source() -> None:
 def test_a_missing_version_without_source_fails_clearly() -> None:
     lab = Lab("sfb2019-teams")
     for check_mode in (False, True):
-        result, _ = lab.run({"version": "6.4.0"}, check_mode=check_mode)
+        result, _connection = lab.run({"version": "6.4.0"}, check_mode=check_mode)
         message = failed(result, "source_required")
         assert "MicrosoftTeams 6.4.0 is not installed (the host has 6.1.0)" in message
     assert lab.changes() == []
@@ -326,7 +326,7 @@ def test_a_version_the_repository_lacks_fails_clearly() -> None:
 )
 def test_install_module_failures_are_explained(message: str, reason: str) -> None:
     lab = Lab(with_fault("Install-Module", message))
-    result, _ = lab.run({"source": GALLERY, "version": "6.1.0"})
+    result, _connection = lab.run({"source": GALLERY, "version": "6.1.0"})
     text = failed(result, reason)
     assert result["error_record"]["message"] == message
     if reason == "host_error":
@@ -335,7 +335,7 @@ def test_install_module_failures_are_explained(message: str, reason: str) -> Non
 
 def test_powershellget_missing_is_explained() -> None:
     lab = Lab(with_fault("Get-PSRepository", "The term 'Get-PSRepository' is not recognized as the name of a cmdlet"))
-    result, _ = lab.run({"source": GALLERY, "version": "6.1.0"})
+    result, _connection = lab.run({"source": GALLERY, "version": "6.1.0"})
     assert "Windows Management Framework 5.1" in failed(result, "powershellget_missing")
 
 
@@ -362,7 +362,7 @@ def test_teams_6_3_and_later_is_refused_on_old_powershell(args: dict[str, t.Any]
 
 def test_teams_before_6_3_installs_on_old_powershell() -> None:
     lab = Lab(_old_powershell())
-    result, _ = lab.run({"source": GALLERY, "version": "6.1.0"})
+    result, _connection = lab.run({"source": GALLERY, "version": "6.1.0"})
     assert ok(result)["version"] == "6.1.0"
 
 
@@ -372,7 +372,7 @@ def test_teams_before_6_3_installs_on_old_powershell() -> None:
 @pytest.mark.parametrize("source", [OFFLINE, rf"{OFFLINE}\MicrosoftTeams", rf"{OFFLINE}\MicrosoftTeams\6.1.0"])
 def test_install_from_a_save_module_folder(source: str) -> None:
     lab = Lab()
-    checked, _ = lab.run({"source": source}, check_mode=True, diff=True)
+    checked, _connection = lab.run({"source": source}, check_mode=True, diff=True)
     assert ok(checked)["changed"] is True
     assert checked["diff"]["after"]["versions"] == ["6.1.0"]
     assert lab.changes() == []
@@ -422,9 +422,9 @@ def test_the_newest_qualifying_version_in_the_folder_is_copied() -> None:
         "version": "6.10.0",
     }
     lab = Lab(data)
-    result, _ = lab.run({"source": OFFLINE, "version": "5.9.0"})
+    result, _connection = lab.run({"source": OFFLINE, "version": "5.9.0"})
     assert ok(result)["versions"] == ["5.9.0"]
-    result, _ = lab.run({"source": OFFLINE, "minimum_version": "6.0.0"})
+    result, _connection = lab.run({"source": OFFLINE, "minimum_version": "6.0.0"})
     assert ok(result)["versions"] == ["6.10.0", "5.9.0"]
     assert lab.calls("Copy-Item")[-1]["params"]["LiteralPath"] == rf"{OFFLINE}\MicrosoftTeams\6.10.0"
 
@@ -432,7 +432,7 @@ def test_the_newest_qualifying_version_in_the_folder_is_copied() -> None:
 def test_a_folder_without_the_version_fails_clearly() -> None:
     lab = Lab()
     for check_mode in (True, False):
-        result, _ = lab.run({"source": OFFLINE, "version": "6.4.0"}, check_mode=check_mode)
+        result, _connection = lab.run({"source": OFFLINE, "version": "6.4.0"}, check_mode=check_mode)
         message = failed(result, "source_version_missing")
         assert f"The folder '{OFFLINE}' holds MicrosoftTeams 6.1.0, none of them 6.4.0." in message
     assert lab.changes() == []
@@ -441,25 +441,25 @@ def test_a_folder_without_the_version_fails_clearly() -> None:
 def test_a_folder_without_a_module_fails_clearly() -> None:
     data = state()
     data["host"]["directories"] = [r"C:\Empty"]
-    result, _ = Lab(data).run({"source": r"C:\Empty"})
+    result, _connection = Lab(data).run({"source": r"C:\Empty"})
     assert "holds no MicrosoftTeams.psd1" in failed(result, "source_invalid")
 
 
 def test_a_missing_folder_fails_clearly() -> None:
-    result, _ = Lab().run({"source": r"D:\Nowhere"}, check_mode=True)
+    result, _connection = Lab().run({"source": r"D:\Nowhere"}, check_mode=True)
     message = failed(result, "source_not_found")
     assert r"The folder 'D:\Nowhere' does not exist" in message
     assert "Check the path on the host." in message
 
 
 def test_a_missing_unc_source_names_the_second_hop() -> None:
-    result, _ = Lab().run({"source": r"\\files\modules"})
+    result, _connection = Lab().run({"source": r"\\files\modules"})
     assert "second hop" in failed(result, "source_not_found")
 
 
 def test_a_failed_copy_is_explained() -> None:
     lab = Lab(with_fault("Copy-Item", r"Access to the path 'C:\Program Files\WindowsPowerShell\Modules' is denied."))
-    result, _ = lab.run({"source": OFFLINE})
+    result, _connection = lab.run({"source": OFFLINE})
     assert "local Administrators" in failed(result, "admin_required")
 
 
@@ -502,7 +502,7 @@ def test_an_msi_path_with_spaces_is_quoted() -> None:
     path = r"C:\Install Files\Skype Online.msi"
     data["host"]["sources"]["msi"] = {path: {"module": "SkypeOnlineConnector", "version": "7.0.0.0"}}
     lab = Lab(data)
-    result, _ = lab.run({"name": "skype_online_connector", "source": path})
+    result, _connection = lab.run({"name": "skype_online_connector", "source": path})
     assert ok(result)["version"] == "7.0.0.0"
 
 
@@ -513,7 +513,7 @@ def _msi_exit(code: int) -> dict[str, t.Any]:
 
 
 def test_msi_exit_code_3010_asks_for_a_reboot() -> None:
-    result, _ = Lab(_msi_exit(3010)).run({"name": "skype_online_connector", "source": SKYPE_MSI})
+    result, _connection = Lab(_msi_exit(3010)).run({"name": "skype_online_connector", "source": SKYPE_MSI})
     assert ok(result)["changed"] is True
     assert result["reboot_required"] is True
     assert result["installed"] is True
@@ -531,7 +531,7 @@ def test_msi_exit_code_3010_asks_for_a_reboot() -> None:
 )
 def test_msi_failures_are_explained(code: int, reason: str, text: str) -> None:
     lab = Lab(_msi_exit(code))
-    result, _ = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
+    result, _connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
     assert text in failed(result, reason)
     assert result["exit_code"] == code
     assert lab.modules("SkypeOnlineConnector") == []
@@ -548,7 +548,7 @@ def test_a_missing_msi_fails_before_msiexec() -> None:
 
 
 def test_an_msi_that_installs_another_version_fails_the_read_back() -> None:
-    result, _ = Lab().run({"name": "skype_online_connector", "source": SKYPE_MSI, "version": "7.1.0.0"})
+    result, _connection = Lab().run({"name": "skype_online_connector", "source": SKYPE_MSI, "version": "7.1.0.0"})
     message = failed(result, "not_installed")
     assert "the host has SkypeOnlineConnector 7.0.0.0, which is not 7.1.0.0" in message
     assert result["versions"] == ["7.0.0.0"]
@@ -653,7 +653,7 @@ def test_the_same_version_in_two_folders_is_removed_from_both() -> None:
             {"name": "MicrosoftTeams", "version": "6.1.0", "installed_by": "folder", "path": documents},
         )
     )
-    result, _ = lab.run({"state": "absent"})
+    result, _connection = lab.run({"state": "absent"})
     assert sorted((r["method"], r["path"]) for r in ok(result)["removed"]) == [
         ("folder", documents),
         ("repository", rf"{MODULES}\MicrosoftTeams\6.1.0"),
@@ -680,7 +680,7 @@ def test_remove_one_version_keeps_the_others() -> None:
             {"name": "MicrosoftTeams", "version": "5.9.0"},
         )
     )
-    result, _ = lab.run({"state": "absent", "version": "5.9"})
+    result, _connection = lab.run({"state": "absent", "version": "5.9"})
     assert ok(result)["changed"] is True
     assert result["versions"] == ["6.1.0"]
     assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.1.0", "powershellget")]
@@ -688,7 +688,7 @@ def test_remove_one_version_keeps_the_others() -> None:
 
 def test_remove_a_legacy_connector_installed_by_msi() -> None:
     lab = Lab("lync2013-ready")
-    result, _ = lab.run({"name": "lync_online_connector", "state": "absent"})
+    result, _connection = lab.run({"name": "lync_online_connector", "state": "absent"})
     assert ok(result)["changed"] is True
     assert result["removed"][0]["method"] == "msi"
     assert "warnings" not in result
@@ -713,14 +713,14 @@ def test_a_copy_in_a_foreign_folder_is_not_deleted() -> None:
         with_modules({"name": "MicrosoftTeams", "version": "6.1.0", "installed_by": "folder", "path": r"C:\Tools"})
     )
     for check_mode in (True, False):
-        result, _ = lab.run({"state": "absent"}, check_mode=check_mode)
+        result, _connection = lab.run({"state": "absent"}, check_mode=check_mode)
         assert r"is in 'C:\Tools'" in failed(result, "unsafe_path")
     assert lab.calls("Remove-Item") == []
 
 
 def test_a_module_in_use_is_explained() -> None:
     data = with_fault("Uninstall-Module", "Module 'MicrosoftTeams' is currently in use.", state("sfb2019-teams"))
-    result, _ = Lab(data).run({"state": "absent"})
+    result, _connection = Lab(data).run({"state": "absent"})
     assert "Close the PowerShell sessions" in failed(result, "module_in_use")
 
 
@@ -734,7 +734,9 @@ def test_a_removal_that_leaves_the_module_fails() -> None:
     def still_there(response: dict[str, t.Any]) -> None:
         response["steps"][-1]["output"] = detected  # another installer put it back, or a locked folder
 
-    action, _ = make_action("cs_online_connector", {"state": "absent"}, Rewrite(lab, {1: remember, 2: still_there}))
+    action, _connection = make_action(
+        "cs_online_connector", {"state": "absent"}, Rewrite(lab, {1: remember, 2: still_there})
+    )
     result = action.run(task_vars={})
     message = failed(result, "not_removed")
     assert rf"MicrosoftTeams 6.1.0 is still installed after the removal ({MODULES}\MicrosoftTeams\6.1.0)" in message
@@ -745,7 +747,7 @@ def test_a_removal_that_leaves_the_module_fails() -> None:
 
 
 def test_no_diff_without_diff_mode() -> None:
-    result, _ = Lab().run({"source": GALLERY, "version": "6.1.0"}, check_mode=True)
+    result, _connection = Lab().run({"source": GALLERY, "version": "6.1.0"}, check_mode=True)
     assert "diff" not in ok(result)
 
 
@@ -753,6 +755,6 @@ def test_a_host_without_the_runner_fails_clearly() -> None:
     def broken(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         return b"", b"powershell.exe: execution of scripts is disabled", 1
 
-    action, _ = make_action("cs_online_connector", {}, broken)
+    action, _connection = make_action("cs_online_connector", {}, broken)
     result = action.run(task_vars={})
     assert "did not run the lync.hybrid runner" in failed(result)

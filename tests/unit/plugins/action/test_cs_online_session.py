@@ -101,7 +101,7 @@ def test_old_microsoft_teams_still_reports_the_identity() -> None:
     data = state("sfb2019-teams")
     data["host"]["modules"] = [{"name": "MicrosoftTeams", "version": "2.6.0"}]
     lab = Lab(data)
-    result, _ = lab.run(CERTIFICATE)
+    result, _connection = lab.run(CERTIFICATE)
     assert result["tenant"]["identity"].endswith("DC=lync2a001,DC=local")
     assert result["tenant"]["hosted_migration_url"] == (
         "https://admin2a.online.lync.com/HostedMigration/hostedmigrationService.svc"
@@ -111,8 +111,8 @@ def test_old_microsoft_teams_still_reports_the_identity() -> None:
 
 def test_check_mode_runs_the_same_probe() -> None:
     normal_lab, check_lab = Lab("lync2013-ready"), Lab("lync2013-ready")
-    normal, _ = normal_lab.run(LEGACY)
-    checked, _ = check_lab.run(LEGACY, check_mode=True)
+    normal, _connection = normal_lab.run(LEGACY)
+    checked, _connection = check_lab.run(LEGACY, check_mode=True)
     assert checked["changed"] is False
     assert checked["tenant"] == normal["tenant"]
     assert checked["connector"] == normal["connector"]
@@ -124,15 +124,15 @@ def test_check_mode_runs_the_same_probe() -> None:
 
 def test_diff_mode_returns_no_diff() -> None:
     lab = Lab("sfb2019-teams")
-    result, _ = lab.run(CERTIFICATE, diff=True, check_mode=True)
+    result, _connection = lab.run(CERTIFICATE, diff=True, check_mode=True)
     assert "diff" not in result
     assert result["changed"] is False
 
 
 def test_running_twice_gives_the_same_answer() -> None:
     lab = Lab("lync2013-ready")
-    first, _ = lab.run(LEGACY)
-    second, _ = lab.run(LEGACY)
+    first, _connection = lab.run(LEGACY)
+    second, _connection = lab.run(LEGACY)
     assert first["tenant"] == second["tenant"]
     assert not first["changed"] and not second["changed"]
     assert len(lab.journal.select("command", accepted=True)) == 2
@@ -189,7 +189,7 @@ def test_skype_online_connector() -> None:
     data = state("lync2013-ready")
     data["host"]["modules"] = [{"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"}]
     lab = Lab(data)
-    result, _ = lab.run({**LEGACY, "connector": "skype_online_connector"})
+    result, _connection = lab.run({**LEGACY, "connector": "skype_online_connector"})
     assert result["connector"] == "skype_online_connector"
     assert result["tenant"]["tenant_id"] == CONTOSO
     assert_closed(lab)
@@ -199,7 +199,7 @@ def test_sip_domain_cmdlet_missing_only_warns() -> None:
     data = state("lync2013-ready")
     data["faults"] = {"cmdlet_errors": {"Get-CsOnlineSipDomain": "The term is not recognized."}}
     lab = Lab(data)
-    result, _ = lab.run(LEGACY)
+    result, _connection = lab.run(LEGACY)
     assert "failed" not in result, result
     assert result["tenant"]["sip_domain_status"] is None
     assert result["tenant"]["sip_domains"] == ["contoso.com"]
@@ -211,7 +211,7 @@ def test_a_failed_disconnect_is_a_warning() -> None:
     data = state("sfb2019-teams")
     data["faults"] = {"disconnect_error": "The token cache could not be cleared."}
     lab = Lab(data)
-    result, _ = lab.run(CERTIFICATE)
+    result, _connection = lab.run(CERTIFICATE)
     assert "failed" not in result, result
     assert result["session_closed"] is False
     assert any("could not be closed" in w and "token cache" in w for w in result["warnings"])
@@ -240,13 +240,13 @@ def test_wrong_password() -> None:
 
 def test_unknown_user() -> None:
     lab = Lab("lync2013-ready")
-    result, _ = lab.run({**LEGACY, "username": "nobody@contoso.onmicrosoft.com"})
+    result, _connection = lab.run({**LEGACY, "username": "nobody@contoso.onmicrosoft.com"})
     assert result["reason"] == "invalid_credentials"
 
 
 def test_mfa_account_is_sent_to_certificate_auth() -> None:
     lab = Lab("sfb2019-teams")
-    result, _ = lab.run(
+    result, _connection = lab.run(
         {
             "connector": "microsoft_teams",
             "username": "admin@fabrikam.onmicrosoft.com",
@@ -272,7 +272,7 @@ def test_connector_not_installed() -> None:
 
 def test_auto_with_no_connector_installed() -> None:
     lab = Lab("broken")
-    result, _ = lab.run({"username": ADMIN, "password": PASSWORD})
+    result, _connection = lab.run({"username": ADMIN, "password": PASSWORD})
     assert result["reason"] == "connector_missing"
     assert "MicrosoftTeams or SkypeOnlineConnector or LyncOnlineConnector" in result["msg"]
     assert result["error_record"]["fqid"] == "LyncHybrid.ConnectorMissing"
@@ -280,7 +280,7 @@ def test_auto_with_no_connector_installed() -> None:
 
 def test_endpoint_discovery_failure_names_override_admin_domain() -> None:
     lab = Lab("lync2013-ready")
-    result, _ = lab.run({key: value for key, value in LEGACY.items() if key != "override_admin_domain"})
+    result, _connection = lab.run({key: value for key, value in LEGACY.items() if key != "override_admin_domain"})
     assert result["reason"] == "endpoint_discovery"
     assert "Set override_admin_domain" in result["msg"]
     assert result["session_closed"] is True
@@ -297,7 +297,7 @@ def test_endpoint_discovery_failure_names_override_admin_domain() -> None:
 )
 def test_certificate_auth_failures(change: dict[str, str], reason: str, text: str) -> None:
     lab = Lab("sfb2019-teams")
-    result, _ = lab.run({**CERTIFICATE, **change})
+    result, _connection = lab.run({**CERTIFICATE, **change})
     assert result["failed"] is True
     assert result["reason"] == reason
     assert text in result["msg"]
@@ -309,7 +309,7 @@ def test_tenant_read_failure_is_explained_and_the_session_closed() -> None:
     data = state("lync2013-ready")
     data["faults"] = {"cmdlet_errors": {"Get-CsTenant": "Access is denied."}}
     lab = Lab(data)
-    result, _ = lab.run(LEGACY)
+    result, _connection = lab.run(LEGACY)
     assert result["failed"] is True
     assert result["msg"].startswith("The session opened but Get-CsTenant failed:")
     assert result["reason"] == "insufficient_rights"
@@ -394,12 +394,12 @@ def test_no_tenant_returned() -> None:
     def without_tenant(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         # The lab always has one tenant; blank Get-CsTenant's output in the real response.
         stdout, stderr, rc = lab(command, arguments, stdin)
-        marker, _, body = stdout.decode("ascii").partition("{")
+        marker, _brace, body = stdout.decode("ascii").partition("{")
         response = json.loads("{" + body)
         response["steps"][0]["output"] = []
         return (marker + json.dumps(response)).encode("ascii"), stderr, rc
 
-    action, _ = make_action("cs_online_session", CERTIFICATE, without_tenant)
+    action, _connection = make_action("cs_online_session", CERTIFICATE, without_tenant)
     result = action.run(task_vars={})
     assert result["failed"] is True
     assert result["reason"] == "tenant_not_found"
@@ -412,7 +412,7 @@ def test_host_without_the_runner_output_fails_cleanly() -> None:
     def broken(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         return b"", b"powershell.exe is blocked by policy", 1
 
-    action, _ = make_action("cs_online_session", LEGACY, broken)
+    action, _connection = make_action("cs_online_session", LEGACY, broken)
     result = action.run(task_vars={})
     assert result["failed"] is True
     assert "did not run the lync.hybrid runner" in result["msg"]
