@@ -11,50 +11,15 @@ import pathlib
 import typing as t
 
 import pytest
-import yaml
 
 from tests.e2e.lab import STATES, Lab, play_recap, run
+from tests.e2e.lab_support import assert_sessions_closed, playbook, sessions, state_variant, wsman_commands
 from tests.lab.state import load_state
 
 pytestmark = pytest.mark.lab
 
 # Tasks of the target that reach the host (the option checks never do).
 CHECK, FIRST, SECOND = 1, 1, 1
-
-
-def playbook(tmp_path: pathlib.Path, tasks: list[dict[str, t.Any]] | None = None) -> pathlib.Path:
-    """The integration target as a role, or a few tasks of our own."""
-    play: dict[str, t.Any] = {"hosts": "lync_servers", "gather_facts": False}
-    if tasks is None:
-        play["roles"] = ["cs_online_session"]
-    else:
-        play["tasks"] = tasks
-    path = tmp_path / "playbook.yml"
-    path.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
-    return path
-
-
-def state_variant(tmp_path: pathlib.Path, name: str, change: t.Callable[[dict[str, t.Any]], None]) -> pathlib.Path:
-    data = yaml.safe_load((STATES / f"{name}.yml").read_text(encoding="utf-8"))
-    change(data)
-    path = tmp_path / f"{name}-variant.yml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
-
-
-def wsman_commands(lab: Lab) -> int:
-    return len([e for e in lab.journal("wsman") if e.get("action") == "Command"])
-
-
-def sessions(lab: Lab, action: str) -> list[dict[str, t.Any]]:
-    return [e for e in lab.journal("online_session") if e["action"] == action]
-
-
-def assert_sessions_closed(lab: Lab, final: dict[str, t.Any]) -> None:
-    assert len(sessions(lab, "open")) == len(sessions(lab, "close"))
-    assert sessions(lab, "abandoned") == []
-    tenant = final["tenant"]
-    assert all(holder["open_sessions"] == 0 for holder in tenant["admins"] + tenant["app_registrations"])
 
 
 def session_task(**options: t.Any) -> dict[str, t.Any]:
@@ -77,7 +42,15 @@ def test_target_with_the_legacy_connector(
 ) -> None:
     """Lync 2013, LyncOnlineConnector, credential auth, hybrid DNS (needs the override admin domain)."""
     lab = lab_factory("lync2013-ready")
-    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path)), *(["--check"] if check else [])])
+    out = run(
+        [
+            "ansible-playbook",
+            "-i",
+            str(lab.inventory),
+            str(playbook(tmp_path, role="cs_online_session")),
+            *(["--check"] if check else []),
+        ]
+    )
     final = lab.stop()
     assert out.returncode == 0, out.stdout + out.stderr
     recap = play_recap(out.stdout)
@@ -102,7 +75,7 @@ def test_target_with_microsoft_teams_and_a_certificate(
     """SfB 2019, MicrosoftTeams 6.1.0, app-only certificate auth; LyncOnlineConnector is not installed."""
     lab = lab_factory("sfb2019-teams")
     out = run([
-        "ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path)),
+        "ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, role="cs_online_session")),
         "-e", "cs_online_session_absent_connector=lync_online_connector",
     ])  # fmt: skip
     final = lab.stop()
@@ -127,7 +100,7 @@ def test_returned_tenant_facts(lab_factory: t.Callable[..., Lab], tmp_path: path
                                                           "SIP={{ probe.tenant.sip_domains | join(',') }} "
                                                           "CONNECTOR={{ probe.connector }}"}},
     ]  # fmt: skip
-    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks))])
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
     lab.stop()
     assert out.returncode == 0, out.stdout + out.stderr
     assert "URL=https://admin0e.online.lync.com/HostedMigration/hostedmigrationService.svc" in out.stdout
@@ -141,7 +114,12 @@ def test_session_limit_retries_then_fails_clearly(lab_factory: t.Callable[..., L
 
     lab = lab_factory(state_variant(tmp_path, "lync2013-ready", full))
     out = run(
-        ["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, [session_task(retries=2, delay=1)]))]
+        [
+            "ansible-playbook",
+            "-i",
+            str(lab.inventory),
+            str(playbook(tmp_path, tasks=[session_task(retries=2, delay=1)])),
+        ]
     )
     final = lab.stop()
     assert out.returncode != 0
@@ -166,7 +144,7 @@ def test_busy_tenant_succeeds_on_retry(lab_factory: t.Callable[..., Lab], tmp_pa
         session_task(retries=3, delay=1),
         {"name": "Attempts", "ansible.builtin.assert": {"that": ["probe.attempts == 2", "probe is not changed"]}},
     ]
-    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks))])
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
     final = lab.stop()
     assert out.returncode == 0, out.stdout + out.stderr
     assert wsman_commands(lab) == 2
@@ -175,7 +153,7 @@ def test_busy_tenant_succeeds_on_retry(lab_factory: t.Callable[..., Lab], tmp_pa
 
 def test_no_connector_installed(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path) -> None:
     lab = lab_factory("broken")
-    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, [session_task()]))])
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=[session_task()]))])
     lab.stop()
     assert play_recap(out.stdout)["failed"] == 1
     assert "Install it first with lync.hybrid.cs_online_connector" in out.stdout
@@ -187,7 +165,7 @@ def test_missing_override_admin_domain(lab_factory: t.Callable[..., Lab], tmp_pa
     lab = lab_factory("lync2013-ready")
     task = session_task()
     del task["lync.hybrid.cs_online_session"]["override_admin_domain"]
-    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, [task]))])
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=[task]))])
     final = lab.stop()
     assert play_recap(out.stdout)["failed"] == 1
     assert "Set override_admin_domain to the tenant's initial domain" in out.stdout
