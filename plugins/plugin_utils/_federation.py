@@ -13,7 +13,7 @@ import typing as t
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -93,7 +93,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     check_options(args)
     desired = desired_values(args)
     response, attempts = _online.run_online(action, args, build_steps(desired, check_mode))
-    session = {"attempts": attempts, "session_closed": _session_closed(response)}
+    session = {"attempts": attempts, "session_closed": _online.session_closed(response)}
     before_step = response.step("before")
     if not before_step.ok or not isinstance(before_step.first(), dict):
         _fail(before_step, args, "read", **session)
@@ -121,7 +121,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
         "federation": after,
         "federation_before": before,
         "changed_properties": sorted(changes),
-        "connector": _connector_name(response),
+        "connector": _online.connector_used(response),
         **session,
         "diff": {"before": _view(before), "after": _view(after)},
     }
@@ -174,32 +174,9 @@ def _view(config: dict[str, t.Any]) -> dict[str, t.Any]:
     return {prop: config[prop] for prop in REPORTED if prop in config}
 
 
-def _session_closed(response: _runner.Response) -> bool:
-    """True when the runner closed the session, or never got to open one."""
-    online = response.online
-    return online is None or online.closed or not online.connected
-
-
-def _connector_name(response: _runner.Response) -> str | None:
-    module = response.online.module if response.online else None
-    for connector in _online.CONNECTORS.values():
-        if connector.module == module:
-            return connector.name
-    return None
-
-
 def _fail(step: _runner.StepResult, args: dict[str, t.Any], verb: str, **extra: t.Any) -> t.NoReturn:
-    record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
-    if "not supported anymore" in record.message.lower():
-        raise HostError(UNSUPPORTED_DISABLE, record, **extra)
-    account = _online.account(args)
-    found = diagnose(record, account=account)
-    if found.reason == "invalid_credentials":
-        # The logon already succeeded, so "access denied" here is about the account's role.
-        found = Diagnosis(
-            "insufficient_rights",
-            f"{account} may open a session but not {verb} it ({record.message.rstrip('.')}).",
-            "Give the account (or application) the Teams administrator role.",
-        )
+    if step.error and "not supported anymore" in step.error.message.lower():
+        raise HostError(UNSUPPORTED_DISABLE, step.error, **extra)
+    found, record = _online.step_failure(step, args, f"{verb} it")
     cause = f"Could not {verb} the tenant federation configuration: {found.cause}"
     raise HostError(Diagnosis(found.reason, cause, found.remedy), record, **extra)

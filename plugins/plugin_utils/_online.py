@@ -15,7 +15,7 @@ import typing as t
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import HostError, diagnose, is_retryable
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose, is_retryable
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -166,3 +166,36 @@ def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attemp
     if response.online is not None:
         extra["session_closed"] = response.online.closed or not response.online.connected
     raise HostError(diagnosis, error, **extra)
+
+
+def session_closed(response: _runner.Response) -> bool:
+    """True when the runner closed the session, or never got to open one."""
+    online = response.online
+    return online is None or online.closed or not online.connected
+
+
+def connector_used(response: _runner.Response) -> str | None:
+    """The connector option value for the module the runner picked."""
+    module = response.online.module if response.online else None
+    for connector in CONNECTORS.values():
+        if connector.module == module:
+            return connector.name
+    return None
+
+
+def step_failure(step: _runner.StepResult, args: dict[str, t.Any], what: str) -> tuple[Diagnosis, _runner.ErrorRecord]:
+    """Explain a tenant cmdlet that failed inside an open session.
+
+    The logon already succeeded there, so "access denied" is about the account's
+    role, not its password.
+    """
+    record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
+    who = account(args)
+    found = diagnose(record, account=who)
+    if found.reason == "invalid_credentials":
+        found = Diagnosis(
+            "insufficient_rights",
+            f"{who} may open a session but not {what} ({record.message.rstrip('.')}).",
+            "Give the account (or application) the Teams administrator role.",
+        )
+    return found, record

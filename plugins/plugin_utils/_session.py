@@ -17,7 +17,7 @@ import time
 import typing as t
 
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -65,7 +65,7 @@ def probe(
 ) -> dict[str, t.Any]:
     """Open the session, read the tenant, close; return the module result."""
     response, attempts = _online.run_online(action, args, build_steps(), sleep=sleep)
-    session = {"attempts": attempts, "session_closed": session_closed(response)}
+    session = {"attempts": attempts, "session_closed": _online.session_closed(response)}
     tenant_step = response.step("tenant")
     if not tenant_step.ok:
         _fail(tenant_step, args, **session)
@@ -91,7 +91,7 @@ def probe(
     result: dict[str, t.Any] = {
         "changed": False,
         "tenant": tenant,
-        "connector": connector_name(online.module if online else None),
+        "connector": _online.connector_used(response),
         "module_version": online.module_version if online else None,
         "connect_seconds": float(online.seconds) if online and online.seconds is not None else None,
         **session,
@@ -115,20 +115,6 @@ def tenant_info(raw: dict[str, t.Any], sip_status: dict[str, str] | None) -> dic
         "identity": identity,
         "hosted_migration_url": hosted_migration_url(identity),
     }
-
-
-def session_closed(response: _runner.Response) -> bool:
-    """True when the runner closed the session, or never got to open one."""
-    online = response.online
-    return online is None or online.closed or not online.connected
-
-
-def connector_name(module: str | None) -> str | None:
-    """The connector option value for the module the runner picked."""
-    for connector in _online.CONNECTORS.values():
-        if connector.module == module:
-            return connector.name
-    return None
 
 
 def _sip_domain_status(step: _runner.StepResult, warnings: list[str]) -> dict[str, str] | None:
@@ -202,15 +188,6 @@ def _text(value: t.Any) -> str | None:
 
 
 def _fail(step: _runner.StepResult, args: dict[str, t.Any], **extra: t.Any) -> t.NoReturn:
-    record = step.error or _runner.ErrorRecord(f"The step '{step.id}' did not run ({step.status}).")
-    account = _online.account(args)
-    found = diagnose(record, account=account)
-    if found.reason == "invalid_credentials":
-        # The logon already succeeded, so "access denied" here is about the account's role.
-        found = Diagnosis(
-            "insufficient_rights",
-            f"{account} may open a session but not read the tenant ({record.message.rstrip('.')}).",
-            "Give the account (or application) the Teams administrator role.",
-        )
+    found, record = _online.step_failure(step, args, "read the tenant")
     cause = f"The session opened but {TENANT} failed: {found.cause}"
     raise HostError(Diagnosis(found.reason, cause, found.remedy), record, **extra)
