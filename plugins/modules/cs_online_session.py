@@ -157,12 +157,12 @@ session_closed:
   description:
     - Whether the tenant session is closed (or was never opened). V(false) only when closing failed; a warning
       then says so, and the session expires by itself after about 15 minutes.
-  returned: always, except for invalid options
+  returned: whenever the command ran on the host (not for invalid options or a lost connection)
   type: bool
   sample: true
 attempts:
   description: Commands it took to open the session (more than 1 when the tenant's session limit was hit).
-  returned: always, except for invalid options
+  returned: whenever the command ran on the host (not for invalid options or a lost connection)
   type: int
   sample: 1
 reason:

@@ -67,7 +67,9 @@ RETIRED = (
     "connects. Use name=microsoft_teams (MicrosoftTeams 4.x or later)."
 )
 
-_VERSION = re.compile(r"^\d+(\.\d+){1,3}$")
+# ASCII digits only: \d also matches other scripts' digits (Arabic-Indic six, U+0666), which int() reads but
+# PowerShell's [version] and Install-Module -RequiredVersion refuse on the host.
+_VERSION = re.compile(r"^[0-9]+(\.[0-9]+){1,3}$")
 
 
 def version_key(text: t.Any) -> VersionKey | None:
@@ -455,8 +457,8 @@ def _source_missing(options: Options) -> Diagnosis:
     if (options.source or "").startswith(("\\\\", "//")):
         remedy = (
             "Over WinRM the host cannot pass your credentials on to a file server (the second hop): copy the "
-            "source to the host first (ansible.windows.win_copy or win_get_url), or connect with become, "
-            "CredSSP or Kerberos delegation."
+            "source to the host first (ansible.windows.win_copy or win_get_url), or connect with CredSSP or "
+            "Kerberos delegation (ansible_winrm_kerberos_delegation)."
         )
     return Diagnosis(
         "source_not_found",
@@ -505,7 +507,7 @@ MSI_FAILURES = {
     1619: (
         "msi_open_failed",
         "msiexec could not open the package '{source}' (exit code 1619).",
-        "Check that the path is right and readable by the connecting account; over WinRM a UNC path needs become, "
+        "Check that the path is right and readable by the connecting account; over WinRM a UNC path needs "
         "CredSSP or Kerberos delegation, or copy the MSI to the host first.",
     ),
     1620: (
@@ -580,7 +582,7 @@ _RULES: tuple[tuple[str, str, str, str], ...] = (
         "admin_required",
         r"Administrator rights are required|Access to the path .* is denied|UnauthorizedAccess",
         "The connecting account may not write to the machine-wide module folders.",
-        "Connect with an account in the local Administrators group (or use become).",
+        "Connect with an account in the local Administrators group.",
     ),
     (
         "module_in_use",

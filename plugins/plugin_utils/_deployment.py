@@ -191,13 +191,20 @@ def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
 
 
 def _fail_top_level(response: _runner.Response) -> t.NoReturn:
-    """No step ran: still hand back what the runner itself knows about the host."""
+    """No step ran: still hand back what the runner itself knows about the host.
+
+    Only the missing-module case has a known meaning here; any other failure is an
+    on-premises error whose text must not be read as a tenant logon problem.
+    """
     error = response.error or _runner.ErrorRecord("The runner reported no error record.")
-    found = diagnose(error)
     host = {"powershell_version": response.ps_version or None, "management_module": None}
-    if found.reason == "host_error":
+    found = diagnose(error)
+    if found.reason != "onprem_module_missing":
         found = Diagnosis(
-            "host_error", f"The deployment could not be read: {found.cause}", "The PowerShell error is in error_record."
+            "onprem_module_failed" if error.stage == "onprem" else "host_error",
+            f"The deployment could not be read: {error.message.rstrip('.')}.",
+            "The management shell did not load for the connecting account; check that it is a member of "
+            "RTCUniversalServerAdmins and that the Lync management shell opens on this server.",
         )
     raise HostError(found, error, cs_deployment=host)
 

@@ -94,7 +94,7 @@ _RULES: tuple[_Rule, ...] = (
     ),
     _rule(
         "application_not_found",
-        r"AADSTS700016|application .* was not found|AADSTS7000215",
+        r"AADSTS700016|application .* was not found",
         "Azure AD does not know application {application} in tenant {tenant}.",
         "Check application_id and tenant_id, and that the application has the Teams administrator role.",
     ),

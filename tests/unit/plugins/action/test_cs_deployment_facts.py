@@ -501,9 +501,19 @@ def test_import_failure_is_reported_with_its_record() -> None:
     data = state("sfb2019-teams")
     data["faults"] = {"cmdlet_errors": {"Import-Module": "Access to the path is denied."}}
     result = run(data)[0]
-    assert result["failed"] is True and result["reason"] == "host_error"
+    assert result["failed"] is True and result["reason"] == "onprem_module_failed"
     assert result["msg"].startswith("The deployment could not be read: Access to the path is denied.")
+    assert "RTCUniversalServerAdmins" in result["msg"]
+    assert "credentials" not in result["msg"]
     assert result["error_record"]["stage"] == "onprem"
+
+
+def test_access_denied_while_loading_the_shell_is_not_called_a_tenant_logon_failure() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {"cmdlet_errors": {"Import-Module": "Access is denied."}}
+    result = run(data)[0]
+    assert result["reason"] == "onprem_module_failed"
+    assert "tenant" not in result["msg"]
 
 
 def test_powershell_failure_is_a_clear_failure_not_a_traceback() -> None:
