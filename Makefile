@@ -49,6 +49,11 @@ ansible-lint: setup
 test: setup lint ansible-lint sanity
 	$(BIN)/python -m pytest -n 2 tests/unit tests/e2e
 
+# Also part of `make test` (tests/e2e/test_molecule.py); run from the repo root, where
+# molecule finds galaxy.yml and the scenarios under extensions/molecule.
+molecule: setup
+	$(BIN)/molecule test
+
 lab: setup
 	$(BIN)/python -m tests.lab.demo
 
