@@ -173,7 +173,8 @@ def test_broken_deployment_fails_once_listing_every_check_with_its_remedy(lab_fa
     table = re.findall(r"^\| `(\w+)` \| (passed|\*\*FAILED\*\*) \| (.*) \| (.*) \|$", text, re.M)
     rows = {check_id: (result, detail, remedy) for check_id, result, detail, remedy in table}
     assert set(rows) == set(CHECK_IDS)
-    assert {check_id for check_id, (result, _detail, _remedy) in rows.items() if result == "**FAILED**"} == BROKEN_CHECKS
+    failed = {check_id for check_id, (result, _detail, _remedy) in rows.items() if result == "**FAILED**"}
+    assert failed == BROKEN_CHECKS
     for check_id in BROKEN_CHECKS:
         _result, detail, remedy = rows[check_id]
         assert f"[{check_id}] {detail} Remedy: {remedy}" in message
