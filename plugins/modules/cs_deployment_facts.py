@@ -42,6 +42,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - lync.hybrid.attributes
   - ansible.builtin.action_common_attributes.facts
 attributes:
   check_mode:
@@ -51,14 +52,6 @@ attributes:
     support: none
   facts:
     support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
 notes:
   - Run it on a Front End server as a member of RTCUniversalServerAdmins (or with the same rights); the
     Windows service facts and the build describe the server the task runs on.

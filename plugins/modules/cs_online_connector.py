@@ -88,6 +88,7 @@ options:
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - lync.hybrid.attributes
 attributes:
   check_mode:
     support: full
@@ -97,14 +98,6 @@ attributes:
     support: full
     details: The installed versions before and after. A version that is not known before the install (the newest
       in a repository) appears as a description, for example C((newest in PSGallery)).
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
 notes:
   - MicrosoftTeams 6.3.0 and later needs Windows PowerShell 5.1; on an older host the task refuses to install such a
     version (or the newest version from a repository) before it changes anything.

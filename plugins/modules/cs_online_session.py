@@ -22,6 +22,7 @@ extends_documentation_fragment:
   - lync.hybrid.online_auth
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - lync.hybrid.attributes
 attributes:
   check_mode:
     support: full
@@ -29,14 +30,6 @@ attributes:
   diff_mode:
     support: none
     details: Nothing is ever changed, so there is no before and after to compare; the tenant facts are in the result.
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
 notes:
   - Use the same account or application as for the modules that change the tenant, so the probe proves their
     access too; it only reads.

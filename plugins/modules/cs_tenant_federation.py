@@ -35,20 +35,13 @@ extends_documentation_fragment:
   - lync.hybrid.online_auth
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
+  - lync.hybrid.attributes
 attributes:
   check_mode:
     support: full
     details: Only the Get runs; C(changed) and the diff show what would change.
   diff_mode:
     support: full
-  platform:
-    platforms: windows
-  action:
-    support: full
-  async:
-    support: none
-  bypass_host_loop:
-    support: none
 notes:
   - Run it once per tenant, for example with C(run_once=true) when a play targets several Lync servers.
 seealso:

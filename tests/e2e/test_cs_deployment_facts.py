@@ -11,6 +11,7 @@ import yaml
 
 from tests.e2e.lab import STATES, Lab, play_recap, run
 from tests.lab.state import load_state
+from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 pytestmark = pytest.mark.lab
 
@@ -47,20 +48,7 @@ def _assert_read_only(lab: Lab, state_name: str) -> None:
     [
         ("sfb2019-teams", "sfb2019", []),
         ("lync2013-ready", "lync2013", ["online_connector"]),
-        (
-            "broken",
-            "sfb2015",
-            [
-                "build_minimum",
-                "topology_published",
-                "pools_present",
-                "services_running",
-                "cms_replication",
-                "hosting_provider",
-                "access_edge",
-                "online_connector",
-            ],
-        ),
+        ("broken", "sfb2015", list(BROKEN_FAILED_CHECKS)),
     ],
 )
 def test_target_reads_each_deployment_in_one_command_per_task(

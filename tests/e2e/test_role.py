@@ -18,6 +18,7 @@ from ansible_collections.lync.hybrid.plugins.plugin_utils._checks import CHECK_I
 
 from tests.e2e.lab import STATES, Lab, play_recap, run
 from tests.lab.state import load_state
+from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 pytestmark = pytest.mark.lab
 
@@ -27,16 +28,7 @@ TENANT_TASKS = 2
 # Tasks that reach a Lync server, each one WinRM command: facts, connector, session, federation.
 HOST_TASKS = 4
 # What broken.yml gets wrong (see the comment at the top of that state).
-BROKEN_CHECKS = {
-    "build_minimum",
-    "topology_published",
-    "pools_present",
-    "services_running",
-    "cms_replication",
-    "hosting_provider",
-    "access_edge",
-    "online_connector",
-}
+BROKEN_CHECKS = set(BROKEN_FAILED_CHECKS)
 
 
 def prereqs(inventory: pathlib.Path, *args: str, playbook: str | pathlib.Path = PLAYBOOK) -> t.Any:

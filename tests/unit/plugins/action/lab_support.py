@@ -28,6 +28,18 @@ THUMBPRINT = "3B1E2C4D5F60718293A4B5C6D7E8F90A1B2C3D4E"
 APPLICATION = "0c4f7b2e-91d3-4a6b-8e5f-2d1c3b4a5e6f"
 FABRIKAM = "2b7e9c41-5d3a-4f8e-b6c2-1a9d0e8f7c65"
 CONTOSO = "6f1c2d3e-4b5a-4c6d-8e7f-9a0b1c2d3e4f"
+
+# The readiness checks broken.yml fails, in the module's order (see the comment atop that state).
+BROKEN_FAILED_CHECKS = (
+    "build_minimum",
+    "topology_published",
+    "pools_present",
+    "services_running",
+    "cms_replication",
+    "hosting_provider",
+    "access_edge",
+    "online_connector",
+)
 LEGACY = {
     "connector": "lync_online_connector",
     "username": ADMIN,

@@ -17,6 +17,7 @@ from tests.lab.host import LabHost
 from tests.lab.journal import Journal
 from tests.lab.state import parse_state
 from tests.unit.plugins.action.harness import make_action
+from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 STATES = pathlib.Path(__file__).resolve().parents[3] / "lab" / "states"
 ALL_STEPS = [read.id for read in _deployment.READS]
@@ -131,16 +132,7 @@ def test_legacy_connector_alone_fails_and_is_named_as_retired() -> None:
 def test_broken_host_reports_every_failure_without_failing_the_task() -> None:
     result, lab, _connection = run(state("broken"))
     found = facts(result)
-    assert found["failed_checks"] == [
-        "build_minimum",
-        "topology_published",
-        "pools_present",
-        "services_running",
-        "cms_replication",
-        "hosting_provider",
-        "access_edge",
-        "online_connector",
-    ]
+    assert found["failed_checks"] == list(BROKEN_FAILED_CHECKS)
     assert found["topology_published"] is False and found["edition"] is None
     topology = check(result, "topology_published")
     assert "Publish-CsTopology" in topology["remedy"] and "Enable-CsTopology" in topology["remedy"]
