@@ -52,7 +52,7 @@ options:
       - A folder written by C(Save-Module -Name MicrosoftTeams -Path <folder>), that is a folder that holds
         C(<module>\<version>\<module>.psd1) (the module folder or the version folder itself also work).
       - UNC paths are read by the connecting account on the host; over WinRM that is a second hop, which needs
-        CredSSP or Kerberos delegation. Copying the source to the host first avoids it. C(become) does not apply:
+        CredSSP or Kerberos delegation. Copying the source to the host first avoids it. C(become) does not apply,
         lync.hybrid modules run as raw PowerShell commands, not through Ansible's module wrapper.
       - Ignored with O(state=absent).
     type: str

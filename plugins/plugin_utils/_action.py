@@ -25,6 +25,13 @@ if t.TYPE_CHECKING:
     from ansible.module_utils.common.arg_spec import ValidationResult
 
 
+# Windows runas lives in Ansible's PowerShell module wrapper, which these raw commands do not use.
+BECOME_IGNORED = (
+    "become has no effect on lync.hybrid modules: they run as the connecting account. For what needs "
+    "another identity (DPAPI, a second hop), see 'The network logon, DPAPI and become' in the user guide."
+)
+
+
 class CsActionBase(ActionBase):
     """Validate, run ``run_module`` and mask; subclasses declare their spec."""
 
@@ -47,17 +54,26 @@ class CsActionBase(ActionBase):
     def run(self, tmp: str | None = None, task_vars: dict[str, t.Any] | None = None) -> dict[str, t.Any]:
         result = super().run(tmp, task_vars)
         del tmp
-        validation = self._validate()
-        no_log_values = validation._no_log_values
+        # Until the validator has listed them, the no_log options' values as given.
+        no_log_values = {
+            str(value)
+            for name, spec in self.ARGUMENT_SPEC.items()
+            if spec.get("no_log") and (value := self._task.args.get(name)) not in (None, "")
+        }
         try:
-            if validation.error_messages:
-                raise AnsibleActionFail(self._validation_message(validation))
+            validation = self._validate()
+            no_log_values = validation._no_log_values
+            not_strings = self._not_strings()
+            if validation.error_messages or not_strings:
+                raise AnsibleActionFail(self._validation_message(validation, not_strings))
             result.update(self.run_module(validation.validated_parameters, task_vars or {}))
         except HostError as exc:
             result.update(exc.to_result())
         except AnsibleActionFail as exc:
             result.update(failed=True, msg=exc.message)
         result.setdefault("changed", False)
+        if self._task.become:
+            result["warnings"] = [*result.get("warnings", []), BECOME_IGNORED]
         return remove_values(result, no_log_values)
 
     def _low_level_execute_command(self, *args: t.Any, **kwargs: t.Any) -> dict[str, t.Any]:
@@ -85,32 +101,66 @@ class CsActionBase(ActionBase):
             required_if=self.REQUIRED_IF or None,
             required_by=self.REQUIRED_BY or None,
         )
-        return validator.validate(dict(self._task.args))
+        try:
+            return validator.validate(dict(self._task.args))
+        except ArithmeticError as exc:
+            # ansible-core's int conversion lets OverflowError escape for an infinite float
+            # (retries: .inf in YAML) instead of reporting a type error.
+            raise AnsibleActionFail(
+                f"Invalid options for {self._task.action}: a value cannot be converted to its option's type ({exc})."
+            ) from None
 
-    def _validation_message(self, validation: ValidationResult) -> str:
+    def _not_strings(self) -> list[str]:
+        """String options given a list or a mapping, which the validator would turn into their repr.
+
+        ArgumentSpecValidator converts any value to a string for type=str, so a templated list
+        (``username: "{{ admins }}"``) would reach the tenant as "['admin@contoso.com']" and fail
+        there with a misleading message. Scalars still convert (``version: 6.1``).
+        """
+        problems = []
+        for name, spec in self.ARGUMENT_SPEC.items():
+            value = self._task.args.get(name)
+            if spec.get("type", "str") == "str" and isinstance(value, (list, tuple, set, dict)):
+                kind = "a mapping" if isinstance(value, dict) else "a list"
+                problems.append(f"the option '{name}' must be a string, not {kind}")
+        return problems
+
+    def _validation_message(self, validation: ValidationResult, not_strings: t.Sequence[str] = ()) -> str:
         messages = []
         for error in validation.errors.errors:
             prefix = "unsupported option " if isinstance(error, UnsupportedError) else ""
             messages.append(f"{prefix}{error.msg}")
+        messages.extend(not_strings)
         return f"Invalid options for {self._task.action}: {'; '.join(messages)}"
 
 
 def transport_failure_message(host: str, exc: BaseException) -> str:
-    """Cause and remedy of a failed WinRM exchange; the innermost exception names what broke.
-
-    Exceptions raised while pywinrm cleans up after a dropped connection chain to the original
-    one, so the end of the chain is the cause a person can recognise (the connection closed, an
-    HTTP status), not the follow-up error.
-    """
-    root: BaseException = exc
-    seen = {id(exc)}
-    while (nested := root.__cause__ or root.__context__) is not None and id(nested) not in seen:
-        seen.add(id(nested))
-        root = nested
-    detail = str(root).strip() or type(root).__name__
+    """Cause and remedy of a failed WinRM exchange, for any connection plugin's exception."""
     return (
-        f"The WinRM connection to {host} failed while the lync.hybrid command ran ({detail}). The command may not "
-        "have started, or may have finished without its result arriving. Check that the host and its WinRM service "
-        "answer (Test-WSMan, the network in between), then run the task again: lync.hybrid modules change only "
-        "what still differs."
+        f"The WinRM connection to {host} failed while the lync.hybrid command ran ({_transport_cause(exc)}). The "
+        "command may not have started, or may have finished without its result arriving. Check that the host and "
+        "its WinRM service answer (Test-WSMan, the network in between), then run the task again: lync.hybrid "
+        "modules change only what still differs."
     )
+
+
+def _transport_cause(exc: BaseException) -> str:
+    """The failure a person recognises, from an exception and the ones it was raised while handling.
+
+    After a dropped connection pywinrm's cleanup fails again (HTTP 400, a missing header) and
+    that follow-up error is the one raised, so the chain is searched: a closed connection first,
+    then what the HTTP and WinRM client libraries said (an HTTP status, a WS-Management fault),
+    then the exception itself.
+    """
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in chain:
+        if isinstance(item, ConnectionError):  # reset, refused, aborted, closed without a response
+            return f"the connection was closed: {str(item) or type(item).__name__}"
+    for item in chain:
+        if type(item).__module__.split(".")[0] in ("winrm", "requests", "urllib3") and str(item):
+            return str(item)
+    return str(exc) or type(exc).__name__

@@ -110,12 +110,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     warnings: list[str] = []
     if not check_mode:
         after, changed = _applied(response, args, desired, before, session, warnings)
-    close_error = response.online.close_error if response.online else None
-    if close_error is not None:
-        warnings.append(
-            f"The tenant session could not be closed: {close_error.message} A session left open "
-            "expires by itself after about 15 minutes; until then it counts against the limit of 3 per admin."
-        )
+    warnings.extend(_online.close_warnings(response))
     result: dict[str, t.Any] = {
         "changed": changed,
         "federation": after,

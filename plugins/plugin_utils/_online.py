@@ -52,16 +52,19 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "retries": {"type": "int", "default": 3},
     "delay": {"type": "int", "default": 30},
 }
+CREDENTIALS = ("username", "password")
+CERTIFICATE = ("certificate_thumbprint", "application_id", "tenant_id")
 MUTUALLY_EXCLUSIVE = [["password", "certificate_thumbprint"], ["username", "certificate_thumbprint"]]
-REQUIRED_TOGETHER = [["username", "password"], ["certificate_thumbprint", "application_id", "tenant_id"]]
+REQUIRED_TOGETHER = [list(CREDENTIALS), list(CERTIFICATE)]
 REQUIRED_ONE_OF = [["username", "certificate_thumbprint"]]
 
 
 def check_options(args: dict[str, t.Any]) -> None:
     """Rules the argument spec cannot express; checked before anything is sent."""
-    for name in ("username", "password", "certificate_thumbprint", "application_id", "tenant_id"):
+    for name in (*CREDENTIALS, *CERTIFICATE):
         if args.get(name) is not None and not str(args[name]).strip():
             raise AnsibleActionFail(f"The option '{name}' must not be empty.")
+    _check_logon_complete(args)
     # A blank domain would connect without the override and then fail with a
     # discovery error that sends the user back to the option they did set.
     domain = args.get("override_admin_domain")
@@ -81,6 +84,25 @@ def check_options(args: dict[str, t.Any]) -> None:
     if args.get("override_admin_domain") and args["connector"] == "microsoft_teams":
         raise AnsibleActionFail(
             "override_admin_domain applies to the legacy connectors only; MicrosoftTeams finds its endpoint itself."
+        )
+
+
+def _check_logon_complete(args: dict[str, t.Any]) -> None:
+    """One complete logon, counting an option set to null as not given.
+
+    The argument spec's required_together and required_one_of count an option that is
+    present with a null value (``password: "{{ undefined_in_this_env | default(none) }}"``),
+    so a null password would reach the host and fail in ConvertTo-SecureString.
+    """
+    for group in (CREDENTIALS, CERTIFICATE):
+        given = [name for name in group if args.get(name) is not None]
+        if given and len(given) < len(group):
+            missing = ", ".join(name for name in group if name not in given)
+            raise AnsibleActionFail(f"The options {', '.join(group)} go together; not set (or null): {missing}.")
+    if args.get("username") is None and args.get("certificate_thumbprint") is None:
+        raise AnsibleActionFail(
+            "No logon to the tenant: set username and password, or certificate_thumbprint, application_id and "
+            "tenant_id (the options given are null)."
         )
 
 
@@ -199,3 +221,18 @@ def step_failure(step: _runner.StepResult, args: dict[str, t.Any], what: str) ->
             "Give the account (or application) the Teams administrator role.",
         )
     return found, record
+
+
+def close_warnings(response: _runner.Response) -> list[str]:
+    """A session that could not be closed is a warning: the work is done, but it may linger."""
+    online = response.online
+    if online is None or online.close_error is None:
+        return []
+    if connector_used(response) == "microsoft_teams":
+        effect = "The PowerShell process on the host has ended, which ends the MicrosoftTeams connection with it."
+    else:
+        effect = (
+            "A remote PowerShell session left open expires by itself after about 15 minutes; until then it counts "
+            "against the limit of 3 sessions per admin."
+        )
+    return [f"The tenant session could not be closed: {online.close_error.message} {effect}"]

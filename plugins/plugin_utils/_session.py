@@ -82,12 +82,8 @@ def probe(
         )
     warnings: list[str] = []
     tenant = tenant_info(raw, _sip_domain_status(response.step("sip_domains"), warnings))
+    warnings.extend(_online.close_warnings(response))
     online = response.online
-    if online is not None and online.close_error is not None:
-        warnings.append(
-            f"The tenant session could not be closed: {online.close_error.message} A session left open "
-            "expires by itself after about 15 minutes; until then it counts against the limit of 3 per admin."
-        )
     result: dict[str, t.Any] = {
         "changed": False,
         "tenant": tenant,

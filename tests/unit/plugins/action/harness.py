@@ -45,6 +45,7 @@ def make_action(
     *,
     check_mode: bool = False,
     diff: bool = False,
+    become: bool = False,
 ) -> tuple[t.Any, HostConnection]:
     """Return (action plugin, connection) ready for ``.run(task_vars={})``."""
     task = Task()
@@ -52,6 +53,7 @@ def make_action(
     task.args = dict(args)
     task.check_mode = check_mode
     task.diff = diff
+    task.become = become
     connection = HostConnection(host)
     loader = DataLoader()
     action = action_loader.get(

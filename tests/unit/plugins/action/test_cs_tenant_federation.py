@@ -471,7 +471,8 @@ def test_a_session_that_could_not_be_closed_is_a_warning() -> None:
     assert result["session_closed"] is False
     assert len(result["warnings"]) == 1
     assert "could not be closed: The token cache could not be cleared." in result["warnings"][0]
-    assert "limit of 3 per admin" in result["warnings"][0]
+    assert "ends the MicrosoftTeams connection with it" in result["warnings"][0]
+    assert "limit of 3" not in result["warnings"][0]
 
 
 # --- logon and session failures ----------------------------------------------------------------
