@@ -16,7 +16,7 @@ PowerShell quoting, base64 of UTF-8 or UTF-16-LE, a distinctive fragment) -- in:
   lab masks credentials by design (a cmdlet's ``Credential`` parameter);
 * what ansible-playbook printed at the highest verbosity (``-vvvvvv``, which includes all
   of ``-vvvv`` plus pywinrm's command and raw output lines), stdout and stderr;
-* every task result (a second run with the ``ansible.builtin.json`` callback);
+* every task result (a second run with the ``ansible.posix.json`` callback, from the ``ansible`` package);
 * the readiness reports (Markdown and HTML).
 
 ansible-core's winrm connection plugin never displays ``ansible_password``: at ``-vvv`` it
@@ -87,7 +87,7 @@ def test_hostile_password_round_trips_and_never_shows(
     assert lab.inventory_vars()["lync_online_prereqs_password"] == PASSWORD
 
     verbose = prereqs(lab, "-vvvvvv")
-    as_json = prereqs(lab, ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json")
+    as_json = prereqs(lab, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
     final = lab.stop()
 
     # Both logons worked: the WinRM account (NTLM) and the tenant admin (the runner's stdin).

@@ -1,0 +1,182 @@
+"""The benchmark in its CI form (``python -m tests.bench.bench --quick``): what it measured must hold.
+
+One run of the script feeds every test here. They check the structure of its JSON and facts that
+a change in the collection, the role or the transport could break: one WinRM command per module
+task, one tenant session per tenant-level task and play (not per host), byte budgets. Times are
+printed by the script and never asserted.
+
+The byte targets (bench.TARGET_SENT, bench.TARGET_RATIO) are not met today: every task ships
+the runner (11,912 B of the 13,377 B of stdin of a federation task, before base64 and sealing)
+on top of 13 KB of fixed WinRM envelopes and headers, so a task sends about 30 KB (see
+docs/performance.md). Those two targets are strict xfails (they fail loudly the day they pass,
+so the marker gets removed); the ceilings below guard against regressions meanwhile (a temp-dir
+round trip or a PowerShell module wrapper would cross them).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import typing as t
+
+import pytest
+
+from tests.bench import bench
+from tests.e2e.lab import REPO
+
+pytestmark = pytest.mark.lab
+
+QUICK_HOSTS = 3
+RUNS = ("first", "rerun")
+# Regression ceilings until the targets are met (measured: at most 31,857 bytes, 13.1x).
+SENT_CEILING = 40 * 1024
+RATIO_FLOOR = 10.0
+UNMET = "the runner ships with every task (about 30 KB sent per task); see docs/performance.md"
+
+
+def _bench(folder: pathlib.Path) -> tuple[dict[str, t.Any], str]:
+    out, printed = folder / "bench.json", folder / "bench.txt"
+    if not out.exists():
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.bench.bench", "--quick", "--json", str(out)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        printed.write_text(done.stdout, encoding="utf-8")
+    return json.loads(out.read_text(encoding="utf-8")), printed.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, t.Any], str]:
+    """One benchmark run per test session, also under pytest-xdist (whose workers share the session's temp root)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return _bench(tmp_path_factory.mktemp("bench"))
+    folder = tmp_path_factory.getbasetemp().parent / "bench"
+    folder.mkdir(exist_ok=True)
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _bench(folder)
+
+
+@pytest.fixture(scope="module")
+def report(run: tuple[dict[str, t.Any], str]) -> dict[str, t.Any]:
+    return run[0]
+
+
+def test_every_section_is_there_and_printed(run: tuple[dict[str, t.Any], str]) -> None:
+    report, printed = run
+    assert set(report) == {"meta", "role", "module_tasks", "connector_install", "win_powershell", "fleet", "targets"}
+    assert (report["meta"]["quick"], report["meta"]["repeat"]) == (True, 1)
+    assert report["meta"]["machine"]["nproc"] >= 1
+    # Every module task of the role, on both states, first run and re-run, each measured once.
+    measured = sorted((r["state"], r["run"], r["module"]) for r in report["module_tasks"])
+    assert measured == sorted((s, r, m) for s in bench.ROLE_STATES for r in RUNS for m in bench.MODULES)
+    assert [(r["state"], r["run"]) for r in report["role"]] == [(s, r) for s in bench.ROLE_STATES for r in RUNS]
+    assert [r["hosts"] for r in report["fleet"]["runs"]] == [1, 2, 3]
+    assert [r["hosts"] for r in report["fleet"]["sizes"]] == [1, 2, 3]
+    assert (report["fleet"]["hosts"], report["fleet"]["forks"]) == (QUICK_HOSTS, 2)
+    assert [x["id"] for x in report["targets"]] == ["commands_per_task", "sent_per_task", "ratio_vs_win_powershell"]
+    for heading in ("1. Module tasks", "2. Where the bytes go", "3. The role", "4. The federation", "5. Fleet"):
+        assert heading in printed
+    verdicts = [line.split()[0] for line in printed.split("\nTargets\n", 1)[1].splitlines() if line.startswith("  ")]
+    assert verdicts == ["PASS" if x["pass"] else "FAIL" for x in report["targets"]]
+
+
+def test_each_module_task_is_one_winrm_command(report: dict[str, t.Any]) -> None:
+    for row in report["module_tasks"]:
+        assert row["status"] == "ok", row
+        assert row["commands"] == 1, row
+        assert row["by_action"]["Command"]["requests"] == 1, row
+    # Every WS-Man request of a role run fell inside one of its module tasks' time windows.
+    assert all(r["unattributed_requests"] == 0 and r["module_tasks"] == len(bench.MODULES) for r in report["role"])
+    assert next(x for x in report["targets"] if x["id"] == "commands_per_task")["pass"] is True
+
+
+def test_a_connector_install_is_the_documented_exception(report: dict[str, t.Any]) -> None:
+    """Detect, then install and read back: two commands when it changes the host, one when it does not."""
+    install, rerun = report["connector_install"]
+    assert (install["run"], install["changed"], install["commands"]) == ("install", True, 2)
+    assert (rerun["run"], rerun["changed"], rerun["commands"]) == ("rerun", False, 1)
+
+
+def test_the_role_sets_once_and_closes_every_session(report: dict[str, t.Any]) -> None:
+    for row in report["role"]:
+        first = row["run"] == "first"
+        assert (row["changed"], row["failed"], row["set_calls"]) == ((1, 0, 1) if first else (0, 0, 0)), row
+        assert row["sessions_opened"] == row["sessions_closed"] == len(bench.TENANT_MODULES), row
+        assert row["commands"] == len(bench.MODULES), row
+
+
+def test_bytes_sent_per_task_stay_under_the_regression_ceiling(report: dict[str, t.Any]) -> None:
+    for row in report["module_tasks"]:
+        assert row["sent"] <= SENT_CEILING, row
+        assert row["wire"]["sent"] >= row["sent"], row
+    assert report["win_powershell"]["ratio_sent"] >= RATIO_FLOOR
+
+
+@pytest.mark.xfail(strict=True, reason=UNMET)
+def test_bytes_sent_per_task_meet_the_target(report: dict[str, t.Any]) -> None:
+    assert max(row["sent"] for row in report["module_tasks"]) <= bench.TARGET_SENT == 16384
+
+
+@pytest.mark.xfail(strict=True, reason=UNMET)
+def test_win_powershell_sends_the_target_multiple(report: dict[str, t.Any]) -> None:
+    assert report["win_powershell"]["ratio_sent"] >= bench.TARGET_RATIO == 20
+
+
+def test_win_powershell_was_sent_whole_and_refused(report: dict[str, t.Any]) -> None:
+    """The comparison is only fair if the module's whole payload reached the lab (it refuses to run it)."""
+    result = report["win_powershell"]
+    assert result["lab_refused"] is True
+    assert result["task"]["commands"] == 1
+    assert result["task"]["status"] == "failed"
+    expected = result["task"]["sent"] / result["compared_to"]["first"]["sent"]
+    assert result["ratio_sent"] == pytest.approx(expected, abs=0.01)
+
+
+def test_the_fleet_opens_one_session_per_tenant_task_not_per_host(report: dict[str, t.Any]) -> None:
+    tenant_tasks = len(bench.TENANT_MODULES)
+    for row in report["fleet"]["runs"]:
+        hosts = row["hosts"]
+        assert row["failed"] == 0, row
+        assert row["hosts_reached"] == hosts, row
+        assert row["tenant_tasks"] == row["tenant_task_results"] == tenant_tasks, row
+        assert row["sessions_opened"] == row["sessions_closed"] == tenant_tasks, row
+        # Facts and connector on every host, the tenant tasks once: one command each.
+        assert row["host_task_results"] == (len(bench.MODULES) - tenant_tasks) * hosts, row
+        assert row["commands"] == row["host_task_results"] + tenant_tasks, row
+    assert [row["set_calls"] for row in report["fleet"]["runs"]] == [1, 0, 0]
+
+
+def test_the_verdicts_follow_the_numbers(report: dict[str, t.Any]) -> None:
+    by_id = {x["id"]: x for x in report["targets"]}
+    rows = report["module_tasks"]
+    assert by_id["sent_per_task"]["measured"] == max(r["sent"] for r in rows)
+    assert by_id["sent_per_task"]["pass"] is (by_id["sent_per_task"]["measured"] <= bench.TARGET_SENT)
+    ratio = by_id["ratio_vs_win_powershell"]
+    assert ratio["measured"] == report["win_powershell"]["ratio_sent"]
+    assert ratio["pass"] is (ratio["measured"] >= bench.TARGET_RATIO)
+
+
+def test_a_bad_option_is_refused_before_any_lab_starts(tmp_path: pathlib.Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.bench.bench", "--quick", "--hosts", "0", "--json", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "argument --hosts: must be at least 1, got 0" in done.stderr
+    assert done.stdout == ""
+    assert not out.exists()
