@@ -10,8 +10,10 @@ results. Nothing here knows about Lync; the action plugins decide what to ask.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import functools
+import gzip
 import json
 import pathlib
 import re
@@ -40,7 +42,13 @@ def bootstrap_script() -> str:
 
 
 def runner_script() -> str:
-    return _ship("runner.ps1")
+    """The runner as sent: lines stripped, blank and comment-only lines dropped.
+
+    The file keeps its comments and indentation for people; the host needs neither,
+    and every byte of the runner travels with every task.
+    """
+    lines = (line.strip() for line in _ship("runner.ps1").splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("#"))
 
 
 class RunnerFailure(AnsibleActionFail):
@@ -171,9 +179,20 @@ def credential(username: str, password: str) -> dict[str, t.Any]:
 
 
 def encode_payload(request: Request) -> bytes:
-    """The stdin document: ASCII only, so the host's console code page cannot mangle it."""
+    """The stdin document: gzip-compressed JSON in base64.
+
+    Compression takes the runner (most of what a task sends) to about a third; base64
+    keeps stdin plain ASCII, which PowerShell's ``$input`` reads the same in every
+    console code page.
+    """
     payload = {"runner": runner_script(), "request": request.to_wire()}
-    return json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    document = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return base64.b64encode(gzip.compress(document, compresslevel=9, mtime=0))
+
+
+def decode_payload(data: bytes) -> dict[str, t.Any]:
+    """The inverse of encode_payload, for tests and for reading what was sent."""
+    return json.loads(gzip.decompress(base64.b64decode(data)))
 
 
 def execute(action: ActionBase, request: Request) -> Response:

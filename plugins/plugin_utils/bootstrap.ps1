@@ -1,1 +1,1 @@
-$ErrorActionPreference='Stop';$p=ConvertFrom-Json ($input|Out-String);&([ScriptBlock]::Create($p.runner)) -Request $p.request
+$ErrorActionPreference='Stop';$z=New-Object IO.Compression.GZipStream((New-Object IO.MemoryStream(,[Convert]::FromBase64String(($input|Out-String).Trim()))),'Decompress');$p=ConvertFrom-Json (New-Object IO.StreamReader($z)).ReadToEnd();&([ScriptBlock]::Create($p.runner)) -Request $p.request

@@ -5,12 +5,12 @@ a change in the collection, the role or the transport could break: one WinRM com
 task, one tenant session per tenant-level task and play (not per host), byte budgets. Times are
 printed by the script and never asserted.
 
-The byte targets (bench.TARGET_SENT, bench.TARGET_RATIO) are not met today: every task ships
-the runner (11,912 B of the 13,377 B of stdin of a federation task, before base64 and sealing)
-on top of 13 KB of fixed WinRM envelopes and headers, so a task sends about 30 KB (see
-docs/performance.md). Those two targets are strict xfails (they fail loudly the day they pass,
-so the marker gets removed); the ceilings below guard against regressions meanwhile (a temp-dir
-round trip or a PowerShell module wrapper would cross them).
+The 20x target against win_powershell is met and asserted. The 16 KB target per task is not: the
+fixed WinRM cost (NTLM handshake, headers, the Create/Command/Receive/Signal/Delete envelopes) is
+about 13 KB whatever is sent, and the compressed runner that travels with every task adds about
+3.5 KB more, so a task sends about 18-19 KB (see docs/performance.md). That target is a strict
+xfail (it fails loudly the day it passes, so the marker gets removed); the ceiling below guards
+against regressions meanwhile (a temp-dir round trip or a PowerShell module wrapper would cross it).
 """
 
 from __future__ import annotations
@@ -33,9 +33,8 @@ pytestmark = pytest.mark.lab
 QUICK_HOSTS = 3
 RUNS = ("first", "rerun")
 # Regression ceilings until the targets are met (measured: at most 31,857 bytes, 13.1x).
-SENT_CEILING = 40 * 1024
-RATIO_FLOOR = 10.0
-UNMET = "the runner ships with every task (about 30 KB sent per task); see docs/performance.md"
+SENT_CEILING = 24 * 1024
+UNMET = "the compressed runner ships with every task on top of ~13 KB of fixed WinRM cost; see docs/performance.md"
 
 
 def _bench(folder: pathlib.Path) -> tuple[dict[str, t.Any], str]:
@@ -119,7 +118,6 @@ def test_bytes_sent_per_task_stay_under_the_regression_ceiling(report: dict[str,
     for row in report["module_tasks"]:
         assert row["sent"] <= SENT_CEILING, row
         assert row["wire"]["sent"] >= row["sent"], row
-    assert report["win_powershell"]["ratio_sent"] >= RATIO_FLOOR
 
 
 @pytest.mark.xfail(strict=True, reason=UNMET)
@@ -127,7 +125,6 @@ def test_bytes_sent_per_task_meet_the_target(report: dict[str, t.Any]) -> None:
     assert max(row["sent"] for row in report["module_tasks"]) <= bench.TARGET_SENT == 16384
 
 
-@pytest.mark.xfail(strict=True, reason=UNMET)
 def test_win_powershell_sends_the_target_multiple(report: dict[str, t.Any]) -> None:
     assert report["win_powershell"]["ratio_sent"] >= bench.TARGET_RATIO == 20
 

@@ -10,9 +10,13 @@ so ``ansible -m raw`` or a module that is not the runner fails cleanly instead.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import gzip
 import json
 import re
 import threading
+import zlib
 from pathlib import Path
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
@@ -100,6 +104,54 @@ def _parse_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=pairs)
 
 
+def compact_runner(text: str) -> str:
+    """runner.ps1 as the collection sends it (docs/architecture.md): each line stripped, blank and
+    comment-only lines dropped. Anything else on stdin is not the collection's runner."""
+    lines = (line.strip() for line in text.splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("#"))
+
+
+class _BootstrapFailure(Exception):
+    """The bootstrap line failed before the runner started (bad base64 or gzip on stdin)."""
+
+    def __init__(self, reason: str, record: ErrorRecord, invocation: str) -> None:
+        super().__init__(record.message)
+        self.reason = reason
+        self.record = record
+        self.invocation = invocation
+
+
+def _method_failure(method: str, arguments: int, message: str, fqid: str) -> ErrorRecord:
+    """A .NET method that throws inside PowerShell: MethodInvocationException wrapping the .NET error."""
+    return ErrorRecord(
+        f'Exception calling "{method}" with "{arguments}" argument(s): "{message}"',
+        fqid,
+        "NotSpecified",
+        "System.Management.Automation.MethodInvocationException",
+    )
+
+
+def _unpack(text: str) -> str:
+    """What bootstrap.ps1 does with stdin: base64, then gzip, then UTF-8 text."""
+    try:
+        packed = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        message = (
+            "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two "
+            "padding characters, or an illegal character among the padding characters. "
+        )
+        raise _BootstrapFailure(
+            "stdin is not base64", _method_failure("FromBase64String", 1, message, "FormatException"), "[Convert]"
+        ) from None
+    try:
+        return gzip.decompress(packed).decode("utf-8", errors="replace")
+    except (OSError, EOFError, zlib.error):
+        message = "The magic number in GZip header is not correct. Make sure you are passing in a GZip stream."
+        raise _BootstrapFailure(
+            "stdin is not gzip", _method_failure("ReadToEnd", 0, message, "InvalidDataException"), "ReadToEnd"
+        ) from None
+
+
 class LabHost:
     """The machine behind the WinRM listener (``LabServer(host=LabHost(...))``).
 
@@ -112,7 +164,7 @@ class LabHost:
         self.state = state
         self.journal = journal
         self.bootstrap = normalize((PLUGIN_UTILS / "bootstrap.ps1").read_text(encoding="utf-8"))
-        self.runner = (PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8")
+        self.runner = compact_runner((PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8"))
         self.runtime = Runtime(busy_connects_left=state.faults["online_busy_connects"])
         self._lock = threading.Lock()  # one command at a time: the state is shared
         for secret in state.secrets():
@@ -169,10 +221,15 @@ class LabHost:
         # $input | Out-String reads stdin in the console code page: ASCII survives, the rest is mangled.
         text = stdin.decode("cp437")
         try:
-            payload = _parse_json(text) if text.strip() else None
+            document = _unpack(text)
+        except _BootstrapFailure as exc:
+            self.journal.write("command", command=script, accepted=False, reason=exc.reason)
+            return self._fail(exc.record, exc.invocation)
+        try:
+            payload = _parse_json(document) if document.strip() else None
         except ValueError as exc:
             self.journal.write("command", command=script, accepted=False, reason="stdin is not JSON")
-            detail = str(exc) if "duplicated keys" in str(exc) else f"Invalid JSON primitive: {text.strip()[:40]}."
+            detail = str(exc) if "duplicated keys" in str(exc) else f"Invalid JSON primitive: {document.strip()[:40]}."
             record = ErrorRecord(
                 detail,
                 "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",

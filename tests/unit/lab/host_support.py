@@ -9,6 +9,7 @@ without Ansible, so the tests exercise exactly what crosses the wire.
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,19 @@ def bootstrap() -> str:
 
 
 def runner_text() -> str:
-    return (PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8")
+    """runner.ps1 compacted as the collection sends it."""
+    lines = (line.strip() for line in (PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8").splitlines())
+    return "\n".join(line for line in lines if line and not line.startswith("#"))
+
+
+def pack(document: Any) -> bytes:
+    """What bootstrap.ps1 unpacks from stdin: JSON, gzip, base64."""
+    text = document if isinstance(document, str) else json.dumps(document, ensure_ascii=True, separators=(",", ":"))
+    return base64.b64encode(gzip.compress(text.encode("utf-8")))
 
 
 def payload(request: dict[str, Any], runner: str | None = None) -> bytes:
-    document = {"runner": runner_text() if runner is None else runner, "request": request}
-    return json.dumps(document, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    return pack({"runner": runner_text() if runner is None else runner, "request": request})
 
 
 def step(step_id: str, cmdlet: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

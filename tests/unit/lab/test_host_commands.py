@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 
 from ansible.plugins.shell.powershell import _parse_clixml
 
-from tests.unit.lab.host_support import Lab, bootstrap, payload, request, runner_text, step
+from tests.unit.lab.host_support import Lab, bootstrap, pack, payload, request, runner_text, step
 
 
 def stderr_text(result) -> str:
@@ -50,21 +52,34 @@ def test_modified_runner_is_refused() -> None:
     assert lab.events("command", accepted=False, reason="runner differs from runner.ps1")
 
 
-def test_stdin_must_be_json() -> None:
-    result = Lab("lync2013-ready").raw(bootstrap(), b"runner=1")
+def test_stdin_must_be_base64() -> None:
+    lab = Lab("lync2013-ready")
+    result = lab.raw(bootstrap(), b'{"runner": 1}')
+    assert result.rc == 1 and 'Exception calling "FromBase64String"' in stderr_text(result)
+    assert lab.events("command", accepted=False, reason="stdin is not base64")
+
+
+def test_stdin_must_be_gzip() -> None:
+    lab = Lab("lync2013-ready")
+    result = lab.raw(bootstrap(), base64.b64encode(b'{"runner": 1}'))
+    assert result.rc == 1 and "The magic number in GZip header is not correct" in stderr_text(result)
+    assert lab.events("command", accepted=False, reason="stdin is not gzip")
+
+
+def test_stdin_must_hold_json() -> None:
+    result = Lab("lync2013-ready").raw(bootstrap(), pack("runner=1"))
     assert result.rc == 1 and "ConvertFrom-Json : Invalid JSON primitive" in stderr_text(result)
 
 
 def test_keys_differing_only_in_case_are_refused_like_convertfrom_json() -> None:
-    document = json.loads(payload(request([])))
+    document = json.loads(gzip.decompress(base64.b64decode(payload(request([])))))
     document["request"]["Steps"] = []
-    result = Lab("lync2013-ready").raw(bootstrap(), json.dumps(document).encode())
+    result = Lab("lync2013-ready").raw(bootstrap(), pack(document))
     assert result.rc == 1 and "duplicated keys 'steps' and 'Steps'" in stderr_text(result)
 
 
 def test_missing_request_is_a_binding_error() -> None:
-    document = {"runner": runner_text()}
-    result = Lab("lync2013-ready").raw(bootstrap(), json.dumps(document).encode())
+    result = Lab("lync2013-ready").raw(bootstrap(), pack({"runner": runner_text()}))
     assert result.rc == 1 and "parameter 'Request' because it is null" in stderr_text(result)
 
 

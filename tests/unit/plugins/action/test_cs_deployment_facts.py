@@ -10,6 +10,7 @@ import typing as t
 import pytest
 import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _deployment, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,7 +65,7 @@ def check(result: dict[str, t.Any], check_id: str) -> dict[str, t.Any]:
 
 def sent_request(connection: t.Any) -> dict[str, t.Any]:
     (_program, _arguments, stdin) = connection.commands[0]
-    return json.loads(stdin)["request"]
+    return decode_payload(stdin)["request"]
 
 
 # --------------------------------------------------------------------------- healthy hosts

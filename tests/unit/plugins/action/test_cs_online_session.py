@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _session
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
 
 from tests.unit.plugins.action import lab_support
 from tests.unit.plugins.action.harness import make_action
@@ -146,7 +147,7 @@ def test_the_password_never_appears_in_the_result() -> None:
     # It travels on stdin only, never on the command line.
     command, arguments, stdin = connection.commands[0]
     assert PASSWORD not in command + " ".join(arguments)
-    assert PASSWORD.encode() in stdin
+    assert PASSWORD in json.dumps(decode_payload(stdin), ensure_ascii=False)
     assert PASSWORD not in json.dumps(lab.journal.events)
 
 

@@ -13,6 +13,7 @@ import typing as t
 
 import pytest
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _federation, _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
 
 from tests.unit.plugins.action import lab_support
 from tests.unit.plugins.action.harness import make_action
@@ -69,7 +70,7 @@ def with_faults(name: str, **faults: t.Any) -> dict[str, t.Any]:
 def sent_steps(connection: t.Any) -> list[dict[str, t.Any]]:
     """The steps of the one request sent (what the runner was asked to do)."""
     (_command, _arguments, stdin) = connection.commands[0]
-    return json.loads(stdin)["request"]["steps"]
+    return decode_payload(stdin)["request"]["steps"]
 
 
 def ok(result: dict[str, t.Any]) -> dict[str, t.Any]:
@@ -602,7 +603,7 @@ def test_the_password_never_appears_in_the_result_or_the_journal(check_mode: boo
     assert PASSWORD not in json.dumps(result)
     command, arguments, stdin = connection.commands[0]
     assert PASSWORD not in command + " ".join(arguments)
-    assert PASSWORD.encode() in stdin
+    assert PASSWORD in json.dumps(decode_payload(stdin), ensure_ascii=False)
     assert PASSWORD not in json.dumps(lab.journal.events)
 
 

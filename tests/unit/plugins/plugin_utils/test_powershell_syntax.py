@@ -35,6 +35,15 @@ def test_shipped_powershell_parses(path: pathlib.Path) -> None:
     assert _errors(path.read_text(encoding="utf-8")) == []
 
 
+def test_the_runner_as_sent_parses_and_keeps_every_statement() -> None:
+    sent = _runner.runner_script()
+    assert _errors(sent) == []
+    assert "#" not in "".join(line[:1] for line in sent.splitlines())
+    shipped = (REPO / "plugins" / "plugin_utils" / "runner.ps1").read_text(encoding="utf-8")
+    code_lines = [line.strip() for line in shipped.splitlines() if line.strip() and not line.strip().startswith("#")]
+    assert sent.splitlines() == code_lines
+
+
 def test_runner_and_bootstrap_are_shipped() -> None:
     names = {p.name for p in SHIPPED}
     assert {"runner.ps1", "bootstrap.ps1"} <= names
