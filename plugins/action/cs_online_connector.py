@@ -16,7 +16,4 @@ class ActionModule(CsActionBase):
 
     def run_module(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
         options = _connector.check_options(args)
-        result = _connector.manage(self, options, check_mode=self._task.check_mode)
-        if not self._task.diff:
-            result.pop("diff")
-        return result
+        return _connector.manage(self, options, check_mode=self._task.check_mode)

@@ -23,7 +23,4 @@ class ActionModule(CsActionBase):
 
     def run_module(self, args: dict[str, t.Any], task_vars: dict[str, t.Any]) -> dict[str, t.Any]:
         _online.check_options(args)
-        result = _federation.manage(self, args, check_mode=self._task.check_mode)
-        if not self._task.diff:
-            result.pop("diff")
-        return result
+        return _federation.manage(self, args, check_mode=self._task.check_mode)

@@ -20,7 +20,8 @@ description:
     topology, for example, is the failed check V(topology_published).
   - Everything is read in one command on the host. No tenant session is opened and nothing is changed.
   - The task fails only when this host is not a Lync / Skype for Business server (neither the C(SkypeForBusiness)
-    nor the C(Lync) management module is installed) or PowerShell itself fails.
+    nor the C(Lync) management module is installed, reason V(onprem_module_missing)), when the management module
+    does not load for the connecting account (V(onprem_module_failed)), or when PowerShell itself fails.
 options:
   gather_subset:
     description:

@@ -54,7 +54,7 @@ options:
       - UNC paths are read by the connecting account on the host; over WinRM that is a second hop, which needs
         CredSSP or Kerberos delegation. Copying the source to the host first avoids it. C(become) does not apply,
         lync.hybrid modules run as raw PowerShell commands, not through Ansible's module wrapper.
-      - Ignored with O(state=absent).
+      - With O(state=absent) it is not needed; when given, it is still checked like for O(state=present).
     type: str
   source_type:
     description:
@@ -79,7 +79,7 @@ options:
       - V(absent) removes every installed version (or only O(version)). How each copy is removed depends on how
         it was installed, as detected on the host. A copy installed by PowerShellGet (listed by
         C(Get-InstalledModule)) is removed with C(Uninstall-Module -RequiredVersion).
-        A legacy connector installed by its MSI (found by C(Get-Package -ProviderName msi)) is removed with
+        A legacy connector installed by its MSI (found in the uninstall registry key) is removed with
         C(Uninstall-Package -ProviderName msi). Any other copy is a copied folder and is deleted with
         C(Remove-Item); the task refuses to delete a folder that is not named after the module or its version.
     type: str
@@ -186,7 +186,7 @@ source_type:
   type: str
   sample: repository
 reboot_required:
-  description: Whether the installer asked for a reboot (msiexec exit code 3010).
+  description: Whether the installer asked for a reboot (msiexec exit code 3010, or 1641 when it started one).
   returned: success
   type: bool
   sample: false

@@ -69,10 +69,17 @@ class CsActionBase(ActionBase):
             result.update(self.run_module(validation.validated_parameters, task_vars or {}))
         except HostError as exc:
             result.update(exc.to_result())
-        except AnsibleActionFail as exc:
+        except AnsibleConnectionFailure as exc:
+            # Unreachable is the right outcome; the message still must not carry a secret.
+            raise AnsibleConnectionFailure(remove_values(exc.message, no_log_values)) from None
+        except AnsibleError as exc:
             result.update(failed=True, msg=exc.message)
+        except Exception as exc:  # a controller bug must still fail the task, masked, without a traceback
+            result.update(failed=True, msg=f"lync.hybrid internal error ({type(exc).__name__}): {exc}")
         result.setdefault("changed", False)
-        if self._task.become:
+        if not self._task.diff:
+            result.pop("diff", None)
+        if self._play_context.become:
             result["warnings"] = [*result.get("warnings", []), BECOME_IGNORED]
         return remove_values(result, no_log_values)
 
@@ -89,6 +96,8 @@ class CsActionBase(ActionBase):
         except AnsibleError:
             raise
         except Exception as exc:
+            if not _from_transport(exc):
+                raise
             host = getattr(self._play_context, "remote_addr", None) or "the host"
             raise AnsibleConnectionFailure(transport_failure_message(host, exc)) from None
 
@@ -132,6 +141,14 @@ class CsActionBase(ActionBase):
             messages.append(f"{prefix}{error.msg}")
         messages.extend(not_strings)
         return f"Invalid options for {self._task.action}: {'; '.join(messages)}"
+
+
+TRANSPORT_LIBRARIES = ("winrm", "requests", "urllib3", "spnego", "pypsrp", "paramiko", "http")
+
+
+def _from_transport(exc: BaseException) -> bool:
+    """Only failures of the connection libraries make a host unreachable; a bug here stays a bug."""
+    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in TRANSPORT_LIBRARIES
 
 
 def transport_failure_message(host: str, exc: BaseException) -> str:

@@ -737,6 +737,7 @@ def _install(action: ActionBase, options: Options, before: list[ModuleCopy], pla
                 ),
                 None,
                 reboot_required=reboot_required,
+                changed=True,
             )
     if not any(options.accepts(copy.key) for copy in after):
         have = ", ".join(copy.version for copy in after) or "no version"
@@ -749,6 +750,7 @@ def _install(action: ActionBase, options: Options, before: list[ModuleCopy], pla
             ),
             None,
             versions=[copy.version for copy in after],
+            changed=True,
         )
     return _result(options, before, after, changed=True, reboot_required=reboot_required)
 
@@ -767,10 +769,12 @@ def _absent(
         return {**result, "removed": [removal.view() for removal in removals]}
     response = _execute(action, [*(removal.step for removal in removals), list_step("after", options.module)])
     context = {"module": options.module, "source": "", "wanted": options.wanted()}
+    removed_some = any(response.step(removal.step.id).ok for removal in removals)
     for removal in removals:
         record = response.step(removal.step.id).error
         if record is not None:
-            raise HostError(diagnose_change(record, "remove", ps_version=response.ps_version, **context), record)
+            found = diagnose_change(record, "remove", ps_version=response.ps_version, **context)
+            raise HostError(found, record, changed=removed_some)
     after = module_copies(response, "after", options.module)
     left = [copy for copy in after if wanted is None or copy.key == wanted]
     if left:
@@ -783,5 +787,6 @@ def _absent(
             ),
             None,
             versions=[copy.version for copy in after],
+            changed=removed_some,
         )
     return {**_result(options, before, after, changed=True), "removed": [removal.view() for removal in removals]}

@@ -160,6 +160,7 @@ def _applied(
             ),
             None,
             federation=after,
+            changed=True,
             **session,
         )
     return after, changed

@@ -178,9 +178,9 @@ def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attemp
         return
     context = {
         "account": account(args),
-        "certificate": str(args.get("certificate_thumbprint")),
-        "application": str(args.get("application_id")),
-        "tenant": str(args.get("tenant_id")),
+        "certificate": args.get("certificate_thumbprint") or "(no certificate)",
+        "application": args.get("application_id") or "(no application)",
+        "tenant": args.get("tenant_id") or "(no tenant)",
         "module": " or ".join(c.module for c in candidates(args)),
     }
     diagnosis = diagnose(error, **context)

@@ -54,13 +54,15 @@ def make_action(
     task.check_mode = check_mode
     task.diff = diff
     task.become = become
+    play_context = PlayContext()
+    play_context.become = become  # what the task executor derives from the task and ansible_become
     connection = HostConnection(host)
     loader = DataLoader()
     action = action_loader.get(
         f"lync.hybrid.{name}",
         task=task,
         connection=connection,
-        play_context=PlayContext(),
+        play_context=play_context,
         loader=loader,
         templar=Templar(loader=loader),
         shared_loader_obj=None,

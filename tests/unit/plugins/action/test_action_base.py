@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible.errors import AnsibleConnectionFailure
 
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
@@ -31,3 +32,28 @@ def test_become_is_named_as_ignored_only_when_asked_for(become: bool) -> None:
     assert not result.get("failed"), result
     warnings = [w for w in result.get("warnings", []) if "become has no effect" in w]
     assert len(warnings) == (1 if become else 0)
+
+
+SECRET = "Pa55-w0rd-in-an-error"
+LOGON = {"shared_sip_address_space": True, "username": "admin@contoso.onmicrosoft.com", "password": SECRET}
+
+
+def _raising(exc: BaseException):
+    def host(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        raise exc
+
+    return host
+
+
+def test_a_controller_bug_fails_the_task_masked_and_without_a_traceback() -> None:
+    action, _connection = make_action("cs_tenant_federation", LOGON, _raising(KeyError(f"user {SECRET}")))
+    result = action.run(task_vars={})
+    assert result["failed"] is True
+    assert result["msg"].startswith("lync.hybrid internal error (KeyError)")
+    assert SECRET not in result["msg"]
+
+
+def test_a_transport_failure_makes_the_host_unreachable_with_a_remedy() -> None:
+    action, _connection = make_action("cs_tenant_federation", LOGON, _raising(ConnectionResetError("peer reset")))
+    with pytest.raises(AnsibleConnectionFailure, match=r"the connection was closed: peer reset.*Test-WSMan"):
+        action.run(task_vars={})

@@ -550,6 +550,7 @@ def test_a_missing_msi_fails_before_msiexec() -> None:
 def test_an_msi_that_installs_another_version_fails_the_read_back() -> None:
     result, _connection = Lab().run({"name": "skype_online_connector", "source": SKYPE_MSI, "version": "7.1.0.0"})
     message = failed(result, "not_installed")
+    assert result["changed"] is True  # Install-Module ran
     assert "the host has SkypeOnlineConnector 7.0.0.0, which is not 7.1.0.0" in message
     assert result["versions"] == ["7.0.0.0"]
 
@@ -599,6 +600,7 @@ def test_after_msiexec_a_new_process_looks_again(fresh_sees_it: bool, code: int)
         assert any("after the reboot" in warning for warning in result["warnings"])
     else:
         assert "restart the WinRM service" in failed(result, "not_visible")
+        assert result["changed"] is True  # msiexec installed the product
 
 
 # --- state=absent -----------------------------------------------------------------------------
@@ -739,6 +741,7 @@ def test_a_removal_that_leaves_the_module_fails() -> None:
     )
     result = action.run(task_vars={})
     message = failed(result, "not_removed")
+    assert result["changed"] is True  # the removal ran, a copy came back
     assert rf"MicrosoftTeams 6.1.0 is still installed after the removal ({MODULES}\MicrosoftTeams\6.1.0)" in message
     assert result["versions"] == ["6.1.0"]
 
