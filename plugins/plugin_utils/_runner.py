@@ -33,7 +33,7 @@ _HERE = pathlib.Path(__file__).resolve().parent
 @functools.cache
 def _ship(name: str) -> str:
     """Read a PowerShell file shipped beside this module, exactly as stored."""
-    return (_HERE / name).read_text(encoding="utf-8")
+    return (_HERE / name).read_text(encoding="utf-8-sig")
 
 
 def bootstrap_script() -> str:

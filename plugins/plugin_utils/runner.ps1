@@ -5,9 +5,14 @@
 # is made by the action plugin on the controller. Windows PowerShell 3.0-5.1.
 param([Parameter(Mandatory = $true)] $Request)
 
+# Module code reads preferences from the global scope: keep its non-terminating errors
+# non-terminating there, and keep progress records off the WinRS streams.
+$global:ErrorActionPreference = 'Continue'
+$global:ProgressPreference = 'SilentlyContinue'
 $ErrorActionPreference = 'Stop'
 $Marker = '#LYNC-HYBRID-RESULT#'
-$NamePattern = '^[A-Za-z]+-[A-Za-z0-9]+$'
+$NamePattern = '^[A-Za-z]+-[A-Za-z0-9]+\z'
+$ParameterPattern = '^[A-Za-z][A-Za-z0-9]*\z'
 
 function ConvertTo-LhPlain {
     # Output objects become JSON-safe values: nested objects are flattened to
@@ -24,7 +29,9 @@ function ConvertTo-LhPlain {
     if ($Value.GetType().IsPrimitive -or $Value -is [decimal]) { return $Value }
     if ($Value -is [System.Collections.IDictionary]) {
         $table = [ordered]@{}
-        foreach ($key in $Value.Keys) { $table[[string]$key] = ConvertTo-LhPlain -Value $Value[$key] -Depth ($Depth - 1) }
+        foreach ($entry in $Value.GetEnumerator()) {
+            $table[[string]$entry.Key] = ConvertTo-LhPlain -Value $entry.Value -Depth ($Depth - 1)
+        }
         return $table
     }
     if ($Value -is [System.Collections.IEnumerable]) {
@@ -35,7 +42,10 @@ function ConvertTo-LhPlain {
     if ($Depth -le 0) { return [string]$Value }
     $table = [ordered]@{}
     foreach ($property in $Value.PSObject.Properties) {
-        $table[$property.Name] = ConvertTo-LhPlain -Value $property.Value -Depth ($Depth - 1)
+        # A property getter that throws must not lose the whole object.
+        $item = $null
+        try { $item = $property.Value } catch { $item = $null }
+        $table[$property.Name] = ConvertTo-LhPlain -Value $item -Depth ($Depth - 1)
     }
     return $table
 }
@@ -62,6 +72,16 @@ function ConvertTo-LhError {
     }
 }
 
+function ConvertTo-LhSecureString {
+    # Built character by character: ConvertTo-SecureString -AsPlainText would put the
+    # plain text in PowerShell module logging (event 4103) on hosts that enable it.
+    param([string]$Plain)
+    $secure = New-Object System.Security.SecureString
+    foreach ($char in $Plain.ToCharArray()) { $secure.AppendChar($char) }
+    $secure.MakeReadOnly()
+    return $secure
+}
+
 function ConvertTo-LhArgument {
     # JSON cannot carry a credential: the controller marks one as an object with
     # the single key '$credential' (or '$secure' for a bare SecureString).
@@ -69,10 +89,10 @@ function ConvertTo-LhArgument {
     if ($Value -is [System.Management.Automation.PSCustomObject]) {
         $names = @($Value.PSObject.Properties | ForEach-Object { $_.Name })
         if ($names -contains '$credential') {
-            $secret = ConvertTo-SecureString -String $Value.'$credential'.password -AsPlainText -Force
+            $secret = ConvertTo-LhSecureString -Plain $Value.'$credential'.password
             return New-Object System.Management.Automation.PSCredential($Value.'$credential'.username, $secret)
         }
-        if ($names -contains '$secure') { return ConvertTo-SecureString -String $Value.'$secure' -AsPlainText -Force }
+        if ($names -contains '$secure') { return ConvertTo-LhSecureString -Plain $Value.'$secure' }
     }
     if ($Value -is [System.Array]) { return , @($Value | ForEach-Object { ConvertTo-LhArgument -Value $_ }) }
     return $Value
@@ -83,7 +103,7 @@ function ConvertTo-LhParameters {
     $table = @{}
     if ($null -eq $Parameters) { return $table }
     foreach ($property in $Parameters.PSObject.Properties) {
-        if ($property.Name -notmatch '^[A-Za-z][A-Za-z0-9]*$') { throw "Invalid parameter name '$($property.Name)'." }
+        if ($property.Name -notmatch $ParameterPattern) { throw "Invalid parameter name '$($property.Name)'." }
         $table[$property.Name] = ConvertTo-LhArgument -Value $property.Value
     }
     return $table
@@ -106,11 +126,15 @@ function Get-LhDriftParameters {
         throw "Step '$($Drift.step)' returned no object to compare with."
     }
     foreach ($property in $Drift.values.PSObject.Properties) {
+        if ($property.Name -notmatch $ParameterPattern) { throw "Invalid parameter name '$($property.Name)'." }
         $now = $null
         if ($null -ne $current) { $now = $current[$property.Name] }
-        if ((ConvertTo-Json -InputObject $now -Compress -Depth 5) -ne (ConvertTo-Json -InputObject $property.Value -Compress -Depth 5)) {
-            $drifted[$property.Name] = $property.Value
-        }
+        # ConvertTo-Json writes nothing for $null, and -ne ignores case: compare exactly.
+        $nowJson = 'null'
+        if ($null -ne $now) { $nowJson = ConvertTo-Json -InputObject $now -Compress -Depth 5 }
+        $wantJson = 'null'
+        if ($null -ne $property.Value) { $wantJson = ConvertTo-Json -InputObject $property.Value -Compress -Depth 5 }
+        if ($nowJson -cne $wantJson) { $drifted[$property.Name] = $property.Value }
     }
     return $drifted
 }
@@ -171,7 +195,8 @@ function Open-LhOnline {
             throw "$($Online.connect.cmdlet) returned no PSSession to import."
         }
         $State.session = $connection
-        Import-PSSession -Session $connection -Prefix $Online.prefix -CommandName @($Online.commands) -AllowClobber -DisableNameChecking -ErrorAction Stop | Out-Null
+        # A requested command the endpoint lacks is reported by the step that calls it, not here.
+        Import-PSSession -Session $connection -Prefix $Online.prefix -CommandName @($Online.commands) -AllowClobber -DisableNameChecking -ErrorAction SilentlyContinue | Out-Null
     }
     $State.connected = $true
     $State.seconds = [math]::Round($clock.Elapsed.TotalSeconds, 3)
@@ -256,5 +281,6 @@ $online.Remove('session')
 if ($null -ne $Request.online) { $response.online = $online }
 $response.steps = $results.ToArray()
 $json = ConvertTo-Json -InputObject $response -Depth 8 -Compress
-$json = [regex]::Replace($json, '[^\x00-\x7F]', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
-[Console]::Out.Write($Marker + $json)
+# ASCII only, and no '#' so that no returned text can look like the marker.
+$json = [regex]::Replace($json, '[^\x00-\x7F]|#', { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+Write-Output ($Marker + $json)

@@ -16,7 +16,7 @@ import re
 import time
 from typing import Any
 
-from .cmdlets.base import ErrorRecord, Param, PSError, Shell, ps_error
+from .cmdlets.base import ErrorRecord, PSError, Shell, ps_error
 from .cmdlets.online import SESSION_TYPE
 from .values import (
     MASK,
@@ -37,9 +37,8 @@ from .values import (
 )
 
 MARKER = "#LYNC-HYBRID-RESULT#"
-NAME_PATTERN = re.compile(r"^[A-Za-z]+-[A-Za-z0-9]+$")
-PARAMETER_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
-_CONVERT_TO_SECURE = "Microsoft.PowerShell.Commands.ConvertToSecureStringCommand"
+NAME_PATTERN = re.compile(r"^[A-Za-z]+-[A-Za-z0-9]+\Z")
+PARAMETER_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9]*\Z")
 
 
 def thrown(message: str) -> PSError:
@@ -113,8 +112,8 @@ def select_output(objects: list[Any], select: Any) -> list[Any]:
 
 
 def secure_string(value: Any) -> Secure:
-    """``ConvertTo-SecureString -String $value -AsPlainText -Force``."""
-    return Secure(Param("String", mandatory=True).convert(value, _CONVERT_TO_SECURE))
+    """ConvertTo-LhSecureString (``[string]$Plain``, so $null is the empty string)."""
+    return Secure("" if value is None else ps_string(value))
 
 
 def credential(username: Any, secret: Secure) -> Credential:
@@ -201,6 +200,8 @@ def drift_parameters(drift: Any, results: list[dict[str, Any]]) -> dict[str, Any
     if current is not None and not isinstance(current, dict):
         raise thrown(f"Step '{ps_string(wanted)}' returned no object to compare with.")
     for name, desired in ps_keys(ps_member(drift, "values")):
+        if not PARAMETER_PATTERN.match(name):
+            raise thrown(f"Invalid parameter name '{name}'.")
         now = None if current is None else _index(current, name)
         if ps_json(now) != ps_json(desired):
             ci_set(drifted, name, desired)
@@ -381,4 +382,5 @@ def run(shell: Shell, request: Any) -> str:
     if ps_member(request, "online") is not None:
         response["online"] = online
     response["steps"] = results
-    return MARKER + ascii_json(ps_json(response))
+    # Write-Output of one string: the console host ends it with CRLF. '#' is escaped like non-ASCII.
+    return MARKER + ascii_json(ps_json(response)).replace("#", "\\u0023") + "\r\n"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from tests.unit.lab.host_support import (
+    ADMIN,
+    TENANT_PASSWORD,
     Lab,
     credential,
     legacy_module,
@@ -138,15 +140,24 @@ def test_sent_lists_sorted_parameter_names() -> None:
     assert response["steps"][0]["sent"] == ["all", "ListAvailable", "Name"]
 
 
-def test_empty_password_fails_like_convertto_securestring() -> None:
+def test_empty_password_reaches_the_logon_as_an_empty_secret() -> None:
+    """ConvertTo-LhSecureString builds an empty SecureString; the tenant, not the runner, refuses it."""
     lab = Lab(make_state([teams_module()]))
     response = lab.run(
         request([], online=[teams_online({"Credential": credential("admin@contoso.onmicrosoft.com", "")})])
     )
-    assert response["error"]["fqid"] == (
-        "ParameterArgumentValidationErrorEmptyStringNotAllowed,Microsoft.PowerShell.Commands.ConvertToSecureStringCommand"
-    )
     assert response["error"]["stage"] == "online"
+    assert "ConvertToSecureString" not in response["error"]["fqid"]
+    assert lab.events("cmdlet", name="Connect-MicrosoftTeams")
+
+
+def test_no_returned_text_can_forge_the_marker() -> None:
+    lab = Lab(make_state([teams_module()], tenant={"display_name": "#LYNC-HYBRID-RESULT#{}"}))
+    logon = teams_online({"Credential": credential(ADMIN, TENANT_PASSWORD)})
+    result = lab.send(request([step("t", "Get-CsTenant", scope="online")], online=[logon]))
+    stdout = result.stdout.decode("ascii")
+    assert stdout.count("#LYNC-HYBRID-RESULT#") == 1
+    assert stdout.endswith("\r\n")
 
 
 def test_output_is_ascii_json_with_escapes_and_iso_dates() -> None:

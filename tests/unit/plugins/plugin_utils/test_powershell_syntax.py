@@ -56,3 +56,12 @@ def test_powershell_avoids_syntax_newer_than_5_1() -> None:
         text = path.read_text(encoding="utf-8")
         for token in ("??", "?.", "&&", "||", "-Parallel", "class "):
             assert token not in text, f"{path.name} uses {token!r}"
+
+
+def test_the_runner_has_nothing_line_compaction_would_break() -> None:
+    """runner_script() strips lines and drops comment lines: safe only without these constructs."""
+    text = (REPO / "plugins" / "plugin_utils" / "runner.ps1").read_text(encoding="utf-8")
+    assert not text.startswith("\ufeff")
+    for construct in ('@"', "@'", "<#", "#>", "#requires"):
+        assert construct not in text, construct
+    assert not [line for line in text.splitlines() if line.rstrip().endswith("`")], "backtick line continuation"
