@@ -147,8 +147,19 @@ TRANSPORT_LIBRARIES = ("winrm", "requests", "urllib3", "spnego", "pypsrp", "para
 
 
 def _from_transport(exc: BaseException) -> bool:
-    """Only failures of the connection libraries make a host unreachable; a bug here stays a bug."""
-    return isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in TRANSPORT_LIBRARIES
+    """Only failures of the connection libraries make a host unreachable; a bug here stays a bug.
+
+    pywinrm can fail with a plain KeyError (a reply without Content-Type after a dropped
+    connection), so where the exception was raised counts as much as its type.
+    """
+    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in TRANSPORT_LIBRARIES:
+        return True
+    frame = None
+    trace = exc.__traceback__
+    while trace is not None:
+        frame, trace = trace.tb_frame, trace.tb_next
+    origin = str(frame.f_globals.get("__name__", "")) if frame is not None else ""
+    return origin.split(".")[0] in TRANSPORT_LIBRARIES or origin.startswith("ansible.plugins.connection")
 
 
 def transport_failure_message(host: str, exc: BaseException) -> str:
