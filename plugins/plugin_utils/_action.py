@@ -152,14 +152,14 @@ def _from_transport(exc: BaseException) -> bool:
     pywinrm can fail with a plain KeyError (a reply without Content-Type after a dropped
     connection), so where the exception was raised counts as much as its type.
     """
-    if isinstance(exc, OSError) or type(exc).__module__.split(".")[0] in TRANSPORT_LIBRARIES:
+    if isinstance(exc, OSError) or type(exc).__module__.partition(".")[0] in TRANSPORT_LIBRARIES:
         return True
     frame = None
     trace = exc.__traceback__
     while trace is not None:
         frame, trace = trace.tb_frame, trace.tb_next
     origin = str(frame.f_globals.get("__name__", "")) if frame is not None else ""
-    return origin.split(".")[0] in TRANSPORT_LIBRARIES or origin.startswith("ansible.plugins.connection")
+    return origin.partition(".")[0] in TRANSPORT_LIBRARIES or origin.startswith("ansible.plugins.connection")
 
 
 def transport_failure_message(host: str, exc: BaseException) -> str:
@@ -189,6 +189,6 @@ def _transport_cause(exc: BaseException) -> str:
         if isinstance(item, ConnectionError):  # reset, refused, aborted, closed without a response
             return f"the connection was closed: {str(item) or type(item).__name__}"
     for item in chain:
-        if type(item).__module__.split(".")[0] in ("winrm", "requests", "urllib3") and str(item):
+        if type(item).__module__.partition(".")[0] in ("winrm", "requests", "urllib3") and str(item):
             return str(item)
     return str(exc) or type(exc).__name__
