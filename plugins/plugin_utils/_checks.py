@@ -15,9 +15,11 @@ import dataclasses
 import re
 import typing as t
 
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _online
+
 SIPFED = "sipfed.online.lync.com"
 AUTODISCOVER_URL = "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"
-LEGACY_CONNECTORS = ("SkypeOnlineConnector", "LyncOnlineConnector")
+LEGACY_CONNECTORS = tuple(connector.module for connector in _online.CONNECTORS.values() if connector.legacy)
 
 # Hosting provider property -> value the hybrid configuration documents for Office 365.
 HOSTING_PROVIDER_WANTED: dict[str, tuple[str, t.Any]] = {

@@ -18,7 +18,7 @@ import re
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _online, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._checks import parse_version, version_at_least
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
 
@@ -27,7 +27,7 @@ if t.TYPE_CHECKING:
 
 # The runner imports the newest of these that is installed (Lync on 2013, SkypeForBusiness on 2015/2019).
 ONPREM_MODULES = ("SkypeForBusiness", "Lync")
-ONLINE_CONNECTOR_MODULES = ("MicrosoftTeams", "SkypeOnlineConnector", "LyncOnlineConnector")
+ONLINE_CONNECTOR_MODULES = tuple(connector.module for connector in _online.CONNECTORS.values())
 UNINSTALL_KEYS = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*"
 
 # The parts a caller can leave out with gather_subset; the minimal facts (release,

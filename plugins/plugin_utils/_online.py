@@ -186,7 +186,7 @@ def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attemp
     diagnosis = diagnose(error, **context)
     extra: dict[str, t.Any] = {"attempts": attempts}
     if response.online is not None:
-        extra["session_closed"] = response.online.closed or not response.online.connected
+        extra["session_closed"] = session_closed(response)
     raise HostError(diagnosis, error, **extra)
 
 
