@@ -208,12 +208,22 @@ def execute(action: ActionBase, request: Request) -> Response:
 
 def _require_powershell(action: ActionBase) -> None:
     shell = action._connection._shell
-    if getattr(shell, "SHELL_FAMILY", None) != "powershell":
+    if not is_powershell_family(shell):
         raise AnsibleActionFail(
             "lync.hybrid modules run on Windows hosts only: the connection uses the "
             f"'{getattr(shell, 'SHELL_FAMILY', 'unknown')}' shell. Use ansible_connection=winrm "
             "(or psrp/ssh with ansible_shell_type=powershell) for this host."
         )
+
+
+def is_powershell_family(shell: object) -> bool:
+    """Whether a shell plugin runs commands through Windows PowerShell.
+
+    The family is a class trait, not a name: ansible-core 2.21 gives the winrm connection
+    the ``cmd`` shell, a subclass of the PowerShell shell whose SHELL_FAMILY is ``cmd``,
+    and the runner's one command line is PowerShell either way. sh-family shells are not.
+    """
+    return any(getattr(cls, "SHELL_FAMILY", None) == "powershell" for cls in type(shell).__mro__)
 
 
 def parse_output(stdout: str, stderr: str, rc: int | None) -> Response:

@@ -9,6 +9,8 @@ import types
 
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader, shell_loader
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
 
 SECRET = "p@ss 'w\"$`;&\u00e9\u4e2d"
@@ -138,4 +140,40 @@ def test_non_powershell_shell_is_refused_before_sending() -> None:
     )
     with pytest.raises(AnsibleActionFail, match="'sh' shell"):
         _runner.execute(action, _request())  # type: ignore[arg-type]
+    assert sent == []
+
+
+def _action_on(shell: object, sent: list[tuple[object, ...]]) -> types.SimpleNamespace:
+    """An action whose connection has ``shell``; what it would send is collected, not sent."""
+
+    def execute(*args: object, **kwargs: object) -> dict[str, object]:
+        sent.append(args)
+        return {"stdout": _runner.MARKER + '{"protocol": 1}', "stderr": "", "rc": 0}
+
+    return types.SimpleNamespace(_connection=types.SimpleNamespace(_shell=shell), _low_level_execute_command=execute)
+
+
+def test_the_shell_the_winrm_connection_selects_is_accepted() -> None:
+    # ansible-core 2.21 gives winrm the 'cmd' shell (a PowerShell subclass), earlier releases
+    # the 'powershell' one: whichever this ansible-core picks must pass.
+    winrm = connection_loader.get("winrm", PlayContext(), None)
+    sent: list[tuple[object, ...]] = []
+    _runner.execute(_action_on(winrm._shell, sent), _request())  # type: ignore[arg-type]
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("name", ["powershell", "cmd"])
+def test_every_powershell_family_shell_is_accepted(name: str) -> None:
+    shell = shell_loader.get(name)
+    assert _runner.is_powershell_family(shell)
+    sent: list[tuple[object, ...]] = []
+    _runner.execute(_action_on(shell, sent), _request())  # type: ignore[arg-type]
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("name", ["sh"])
+def test_posix_shells_are_refused_before_sending(name: str) -> None:
+    sent: list[tuple[object, ...]] = []
+    with pytest.raises(AnsibleActionFail, match=f"'{name}' shell"):
+        _runner.execute(_action_on(shell_loader.get(name), sent), _request())  # type: ignore[arg-type]
     assert sent == []
