@@ -143,14 +143,15 @@ def test_non_powershell_shell_is_refused_before_sending() -> None:
     assert sent == []
 
 
-def _action_on(shell: object, sent: list[tuple[object, ...]]) -> types.SimpleNamespace:
+def _action_on(shell: object, sent: list[tuple[object, ...]], transport: str = "winrm") -> types.SimpleNamespace:
     """An action whose connection has ``shell``; what it would send is collected, not sent."""
 
     def execute(*args: object, **kwargs: object) -> dict[str, object]:
         sent.append(args)
         return {"stdout": _runner.MARKER + '{"protocol": 1}', "stderr": "", "rc": 0}
 
-    return types.SimpleNamespace(_connection=types.SimpleNamespace(_shell=shell), _low_level_execute_command=execute)
+    connection = types.SimpleNamespace(_shell=shell, transport=transport)
+    return types.SimpleNamespace(_connection=connection, _low_level_execute_command=execute)
 
 
 def test_the_shell_the_winrm_connection_selects_is_accepted() -> None:
@@ -177,3 +178,49 @@ def test_posix_shells_are_refused_before_sending(name: str) -> None:
     with pytest.raises(AnsibleActionFail, match=f"'{name}' shell"):
         _runner.execute(_action_on(shell_loader.get(name), sent), _request())  # type: ignore[arg-type]
     assert sent == []
+
+
+def test_psrp_is_refused_before_sending() -> None:
+    psrp = connection_loader.get("psrp", PlayContext(), None)
+    sent: list[tuple[object, ...]] = []
+    action = types.SimpleNamespace(_connection=psrp, _low_level_execute_command=lambda *a, **k: sent.append(a))
+    with pytest.raises(AnsibleActionFail) as failure:
+        _runner.execute(action, _request())  # type: ignore[arg-type]
+    assert str(failure.value).startswith("lync.hybrid modules do not run over the 'psrp' connection: ")
+    assert "Use ansible_connection=winrm" in str(failure.value)
+    assert sent == []
+
+
+def test_arrays_wrapped_by_windows_powershell_5_1_are_unwrapped() -> None:
+    # What ConvertTo-Json writes on 5.1 for PSObject-wrapped arrays: the steps list, a step's
+    # output and a property value inside it.
+    wrapped = {
+        "protocol": 1,
+        "steps": {
+            "value": [
+                {
+                    "id": "read",
+                    "status": "ok",
+                    "output": {"value": [{"Name": "a", "Roles": {"value": ["x", "y"], "Count": 2}}], "Count": 1},
+                    "sent": {"value": ["Identity"], "Count": 1},
+                }
+            ],
+            "Count": 1,
+        },
+    }
+    response = _runner.parse_output(_runner.MARKER + json.dumps(wrapped), "", 0)
+    step = response.step("read")
+    assert step.output == [{"Name": "a", "Roles": ["x", "y"]}]
+    assert step.sent == ("Identity",)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"value": [1, 2], "Count": 3},  # the count does not match: an object that happens to have both names
+        {"value": [1], "Count": 1, "Other": True},
+        {"value": "text", "Count": 4},
+    ],
+)
+def test_objects_that_only_look_wrapped_are_kept(kept: dict[str, object]) -> None:
+    assert _runner.unwrap_arrays({"x": kept}) == {"x": kept}
