@@ -107,12 +107,16 @@ def rank(value: Any, target: str) -> int | None:
     if target == "System.Boolean":
         return 70  # "T to bool" (Language)
     if target in ENUMS:
-        names = ENUMS[target]
-        if isinstance(value, str) and any(name.lower() == value.lower() for name in names):
-            return 60  # string to enum
-        if isinstance(value, int) and not isinstance(value, bool) and value in names.values():
+        # By type, not by value: any string may name a member (§3.7.5 "string to enum"); an unknown name
+        # fails only when the chosen overload converts it.
+        if isinstance(value, str):
+            return 60
+        if isinstance(value, int) and not isinstance(value, bool):
             return 40  # via IConvertible
         return None
+    if target.endswith("[]") and not is_enumerable(value):
+        element = rank(value, target[:-2])
+        return None if element is None else element - 1  # T1 to T2[]: just below T1 to T2 (§3.7.5)
     if target == "System.Text.RegularExpressions.MatchEvaluator" and isinstance(value, ScriptBlock):
         return 30  # a script block converted to a delegate
     if target == "System.String":
@@ -149,6 +153,13 @@ def convert_to(value: Any, target: str) -> Any:
         for name, number in names.items():
             if (isinstance(value, str) and name.lower() == value.lower()) or value == number:
                 return EnumValue(target, name, number)
+        raise cannot_convert(
+            value,
+            target,
+            f"Unable to match the identifier name {to_string(value)} to a valid "
+            f"enumerator name. Specify one of the following enumerator names and try again:\r\n"
+            f"{', '.join(names)}",
+        )
     return value
 
 

@@ -13,6 +13,7 @@ assigns $null rather than AutomationNull; Hashtable keys enumerate in insertion 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from ..cmdlets.base import Shell
 
 _ARITHMETIC = {"+", "-", "*", "/", "%"}
+_COMMAND_WORD = re.compile(r"[A-Za-z_][\w-]*|[%?]")
 _CONSTANTS = {"true": True, "false": False, "null": None}
 
 
@@ -328,6 +330,9 @@ class Interpreter:
     def run_command(self, command: n.Command, source: list[Any] | None) -> list[Any]:
         if command.name is not None:
             name: Any = command.name
+            if not _COMMAND_WORD.fullmatch(name):
+                # e.g. `1..3`: tree-sitter reads a range as a bare command word.
+                raise Unsupported(f"the command word '{name}'", command.line)
         else:
             name = self.eval(command.name_expr)
         args = self.command_arguments(command)

@@ -237,6 +237,9 @@ class _Converter:
         return n.Assign(_line(node), targets, self.statement(value))
 
     def stmt_function_statement(self, node: tree_sitter.Node) -> n.FunctionDef:
+        for child in _named(node):
+            if child.type not in ("function_name", "script_block"):
+                raise self.refuse(child, "function parameters outside a param() block")
         name = next(child for child in _named(node) if child.type == "function_name")
         if _text(node).split(None, 1)[0].lower() != "function":
             raise self.refuse(node, "filters and workflows")
