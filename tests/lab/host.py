@@ -84,6 +84,11 @@ def first_term(script: str) -> str:
     return script.strip().split()[0] if script.strip() else ""
 
 
+def shipped(name: str) -> str:
+    """A PowerShell file the collection ships (plugins/plugin_utils), as the lab host reads it at start."""
+    return (PLUGIN_UTILS / name).read_text(encoding="utf-8")
+
+
 def compact_runner(text: str) -> str:
     """runner.ps1 as the collection sends it (docs/architecture.md): each line stripped, blank and
     comment-only lines dropped. Anything else on stdin is not the collection's runner."""
@@ -135,8 +140,8 @@ class LabHost:
     def __init__(self, state: LabState, journal: Journal) -> None:
         self.state = state
         self.journal = journal
-        self.bootstrap = normalize((PLUGIN_UTILS / "bootstrap.ps1").read_text(encoding="utf-8"))
-        self.runner = compact_runner((PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8"))
+        self.bootstrap = normalize(shipped("bootstrap.ps1"))
+        self.runner = compact_runner(shipped("runner.ps1"))
         self.runtime = Runtime(busy_connects_left=state.faults["online_busy_connects"])
         self._lock = threading.Lock()  # one command at a time: the state is shared
         for secret in state.secrets():
