@@ -1,33 +1,30 @@
 """The lab's Windows host: what happens to a command after WinRS hands it to the machine.
 
 It accepts exactly one program: ``PowerShell -EncodedCommand <the collection's bootstrap>``
-with ``{"runner": <runner.ps1>, "request": ...}`` on stdin, and then plays that runner
-(runner_sim) against the simulated cmdlets and the state. Anything else is answered the
-way Windows would answer a command the lab cannot run: an empty stdout, exit code 1 and a
-PowerShell (CLIXML) or cmd.exe error on stderr. The lab never executes what it is sent,
-so ``ansible -m raw`` or a module that is not the runner fails cleanly instead.
+with ``{"runner": <runner.ps1>, "request": ...}`` on stdin. The bootstrap text itself is then
+interpreted (tests/lab/pwsh) with stdin as ``$input``: it decodes the payload, creates the
+script block from ``runner`` (where the lab refuses any text but the collection's runner) and
+calls it with ``-Request``; the runner's cmdlet calls reach the simulated cmdlets and the
+state. Anything else is answered the way Windows would answer a command the lab cannot run:
+an empty stdout, exit code 1 and a PowerShell (CLIXML) or cmd.exe error on stderr, so
+``ansible -m raw`` or a module that is not the runner fails cleanly instead.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import gzip
-import json
 import re
 import threading
-import zlib
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 from xml.sax.saxutils import escape
 
-from . import runner_sim
 from .cmdlets import PSError, Runtime, Shell
 from .cmdlets.base import ErrorRecord
 from .cmdlets.online import end_of_process
 from .journal import Journal
+from .pwsh import Interpreter, ParseError, Unsupported
+from .pwsh.convert import to_string
 from .state import LabState
-from .values import ps_member
 from .wsman import encoded_script
 
 REPO = Path(__file__).resolve().parents[2]
@@ -87,21 +84,9 @@ def first_term(script: str) -> str:
     return script.strip().split()[0] if script.strip() else ""
 
 
-def _parse_json(text: str) -> Any:
-    """ConvertFrom-Json (5.1): keys that differ only by case are an error there, so they are here."""
-
-    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: dict[str, str] = {}
-        for key, _value in items:
-            if key.lower() in seen:
-                raise ValueError(
-                    "Cannot convert the JSON string because a dictionary that was converted from the string contains "
-                    f"the duplicated keys '{seen[key.lower()]}' and '{key}'."
-                )
-            seen[key.lower()] = key
-        return dict(items)
-
-    return json.loads(text, object_pairs_hook=pairs)
+def shipped(name: str) -> str:
+    """A PowerShell file the collection ships (plugins/plugin_utils), as the lab host reads it at start."""
+    return (PLUGIN_UTILS / name).read_text(encoding="utf-8")
 
 
 def compact_runner(text: str) -> str:
@@ -111,45 +96,37 @@ def compact_runner(text: str) -> str:
     return "\n".join(line for line in lines if line and not line.startswith("#"))
 
 
-class _BootstrapFailure(Exception):
-    """The bootstrap line failed before the runner started (bad base64 or gzip on stdin)."""
-
-    def __init__(self, reason: str, record: ErrorRecord, invocation: str) -> None:
-        super().__init__(record.message)
-        self.reason = reason
-        self.record = record
-        self.invocation = invocation
+_REASONS = {
+    "FormatException": "stdin is not base64",
+    "InvalidDataException": "stdin is not gzip",
+    "System.ArgumentException": "stdin is not JSON",
+}
 
 
-def _method_failure(method: str, arguments: int, message: str, fqid: str) -> ErrorRecord:
-    """A .NET method that throws inside PowerShell: MethodInvocationException wrapping the .NET error."""
-    return ErrorRecord(
-        f'Exception calling "{method}" with "{arguments}" argument(s): "{message}"',
-        fqid,
-        "NotSpecified",
-        "System.Management.Automation.MethodInvocationException",
-    )
+class _RunnerGate:
+    """``[ScriptBlock]::Create`` in the bootstrap: the lab creates a script block from the collection's runner
+    (as the lab read it at start) and from nothing else, so a changed runner cannot run unnoticed."""
 
+    def __init__(self, runner: str, journal: Journal, script: str) -> None:
+        self.runner = runner
+        self.journal = journal
+        self.script = script
+        self.reached = False
 
-def _unpack(text: str) -> str:
-    """What bootstrap.ps1 does with stdin: base64, then gzip, then UTF-8 text."""
-    try:
-        packed = base64.b64decode(text.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        message = (
-            "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two "
-            "padding characters, or an illegal character among the padding characters. "
-        )
-        raise _BootstrapFailure(
-            "stdin is not base64", _method_failure("FromBase64String", 1, message, "FormatException"), "[Convert]"
-        ) from None
-    try:
-        return gzip.decompress(packed).decode("utf-8", errors="replace")
-    except (OSError, EOFError, zlib.error):
-        message = "The magic number in GZip header is not correct. Make sure you are passing in a GZip stream."
-        raise _BootstrapFailure(
-            "stdin is not gzip", _method_failure("ReadToEnd", 0, message, "InvalidDataException"), "ReadToEnd"
-        ) from None
+    def __call__(self, text: str) -> None:
+        self.reached = True
+        if text != self.runner:
+            self.journal.write("command", command=self.script, accepted=False, reason="runner differs from runner.ps1")
+            raise PSError(
+                ErrorRecord(
+                    "The lab host only runs the lync.hybrid runner (plugins/plugin_utils/runner.ps1 as it was when "
+                    "the lab started); the runner sent on stdin differs from it.",
+                    "LabRunnerMismatch",
+                    "SecurityError",
+                    "System.Management.Automation.PSSecurityException",
+                )
+            )
+        self.journal.write("command", command=self.script, accepted=True)
 
 
 class LabHost:
@@ -163,8 +140,8 @@ class LabHost:
     def __init__(self, state: LabState, journal: Journal) -> None:
         self.state = state
         self.journal = journal
-        self.bootstrap = normalize((PLUGIN_UTILS / "bootstrap.ps1").read_text(encoding="utf-8"))
-        self.runner = compact_runner((PLUGIN_UTILS / "runner.ps1").read_text(encoding="utf-8"))
+        self.bootstrap = normalize(shipped("bootstrap.ps1"))
+        self.runner = compact_runner(shipped("runner.ps1"))
         self.runtime = Runtime(busy_connects_left=state.faults["online_busy_connects"])
         self._lock = threading.Lock()  # one command at a time: the state is shared
         for secret in state.secrets():
@@ -219,53 +196,27 @@ class LabHost:
 
     def _bootstrap(self, script: str, stdin: bytes) -> CommandResult:
         # $input | Out-String reads stdin in the console code page: ASCII survives, the rest is mangled.
-        text = stdin.decode("cp437")
-        try:
-            document = _unpack(text)
-        except _BootstrapFailure as exc:
-            self.journal.write("command", command=script, accepted=False, reason=exc.reason)
-            return self._fail(exc.record, exc.invocation)
-        try:
-            payload = _parse_json(document) if document.strip() else None
-        except ValueError as exc:
-            self.journal.write("command", command=script, accepted=False, reason="stdin is not JSON")
-            detail = str(exc) if "duplicated keys" in str(exc) else f"Invalid JSON primitive: {document.strip()[:40]}."
-            record = ErrorRecord(
-                detail,
-                "System.ArgumentException,Microsoft.PowerShell.Commands.ConvertFromJsonCommand",
-                "NotSpecified",
-                "System.ArgumentException",
-            )
-            return self._fail(record, "ConvertFrom-Json")
-        runner = ps_member(payload, "runner") if isinstance(payload, dict) else None
-        if runner != self.runner:
-            self.journal.write("command", command=script, accepted=False, reason="runner differs from runner.ps1")
-            record = ErrorRecord(
-                "The lab host only runs the lync.hybrid runner (plugins/plugin_utils/runner.ps1 as it was when the "
-                "lab started); the runner sent on stdin differs from it.",
-                "LabRunnerMismatch",
-                "SecurityError",
-                "System.Management.Automation.PSSecurityException",
-            )
-            return self._fail(record, "ScriptBlock")
-        self.journal.write("command", command=script, accepted=True)
-        request = ps_member(payload, "request")
-        if request is None:
-            record = ErrorRecord(
-                "Cannot bind argument to parameter 'Request' because it is null.",
-                "ParameterArgumentValidationErrorNullNotAllowed",
-                "InvalidData",
-                "System.Management.Automation.ParameterBindingValidationException",
-            )
-            return self._fail(record, "")
+        lines = stdin.decode("cp437").splitlines()
         shell = Shell(self.state, self.journal, self.runtime)
+        gate = _RunnerGate(self.runner, self.journal, script)
+        interpreter = Interpreter(shell, gate, self.state.host["powershell_version"])
         try:
-            output = runner_sim.run(shell, request)
-        except PSError as exc:  # pragma: no cover - the runner catches everything in its try
-            return self._fail(exc.record, "", self._host_text(shell))
+            output = interpreter.run(self.bootstrap, lines)
+        except PSError as exc:
+            if not gate.reached:
+                reason = _REASONS.get(exc.record.fqid.split(",")[0], exc.record.fqid)
+                self.journal.write("command", command=script, accepted=False, reason=reason)
+            return self._fail(exc.record, getattr(exc, "command", ""), self._host_text(shell))
+        except (Unsupported, ParseError) as exc:
+            self.journal.write("command", command=script, accepted=False, reason=f"lab cannot interpret: {exc}")
+            return CommandResult(b"", clixml([f"The lab cannot interpret this PowerShell: {exc}"]), 1)
         finally:
             end_of_process(shell)
-        return CommandResult((self._host_text(shell) + output).encode("utf-8"), b"", 0)
+        stderr = b""
+        if interpreter.errors:
+            stderr = clixml([line for record in interpreter.errors for line in error_text(record, "", self.bootstrap)])
+        text = "".join(to_string(item) + "\r\n" for item in output)  # Out-Default: one line per object
+        return CommandResult((self._host_text(shell) + text).encode("utf-8"), stderr, 0)
 
     @staticmethod
     def _host_text(shell: Shell) -> str:

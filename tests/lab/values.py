@@ -1,11 +1,10 @@
 """PowerShell values as the lab host models them, and the few PowerShell rules that act on them.
 
-The runner on a real host works on .NET objects; the lab keeps JSON-like Python values
-(str, bool, int, float, None, list, dict for a PSCustomObject from ConvertFrom-Json) plus
-the small classes below for what JSON cannot express. The helpers reproduce exactly the
-PowerShell behaviours the runner relies on (case-insensitive member access, member
-enumeration on arrays, truthiness, ``[string]`` casts, Windows PowerShell 5.1's
-``ConvertTo-Json``), so the simulated runner fails where the real one would.
+The simulated cmdlets work on JSON-like Python values (str, bool, int, float, None, list,
+dict for a PSCustomObject from ConvertFrom-Json) plus the small classes below for what JSON
+cannot express. The PowerShell interpreter (tests/lab/pwsh) adds its own runtime types
+(hashtables, ArrayList, .NET objects) and owns the language rules; the helpers here are the
+few conversions the cmdlets themselves need (``[string]`` casts, truthiness, wildcards).
 """
 
 from __future__ import annotations
@@ -54,12 +53,24 @@ class Credential:
 
 @dataclass
 class Secure:
-    """A SecureString."""
+    """A SecureString (``read_only`` after MakeReadOnly(): AppendChar then throws, as .NET does)."""
 
     value: str = field(repr=False)
+    read_only: bool = field(default=False, repr=False)
 
     def __str__(self) -> str:
         return "System.Security.SecureString"
+
+
+class Version(str):
+    """A System.Version (module versions, $PSVersionTable.PSVersion): its text, ordered as a version.
+
+    A str subclass so that the cmdlets and the journal keep seeing the text; the interpreter
+    types it as System.Version (``-is [version]``, Sort-Object, comparisons).
+    """
+
+    def key(self) -> tuple[int, ...]:
+        return parse_version(self)
 
 
 def type_name(value: Any) -> str:
@@ -72,6 +83,8 @@ def type_name(value: Any) -> str:
         return "System.Int32" if -(2**31) <= value < 2**31 else "System.Int64"
     if isinstance(value, float):
         return "System.Decimal"
+    if isinstance(value, Version):
+        return "System.Version"
     if isinstance(value, str):
         return "System.String"
     if isinstance(value, list):
@@ -121,56 +134,6 @@ def ps_truthy(value: Any) -> bool:
     return True
 
 
-def ps_eq(left: Any, right: Any) -> bool:
-    """``$left -eq $right`` for scalars: strings compare case-insensitively, the right side is converted."""
-    if left is None or right is None:
-        return left is None and right is None
-    if isinstance(left, str):
-        return left.lower() == ps_string(right).lower()
-    if isinstance(left, bool):
-        return left == ps_truthy(right)
-    return bool(left == right)
-
-
-def ps_member(value: Any, name: str) -> Any:
-    """``$value.name``: case-insensitive; on an array, member enumeration (one result -> a scalar)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if key.lower() == name.lower():
-                return item
-        return None
-    if isinstance(value, PSObject):
-        return value.get(name)
-    if isinstance(value, list):
-        found: list[Any] = []
-        for item in value:
-            member = ps_member(item, name)
-            if isinstance(member, list):
-                found.extend(member)
-            elif member is not None:
-                found.append(member)
-        if not found:
-            return None
-        return found[0] if len(found) == 1 else found
-    return None
-
-
-def ps_array(value: Any) -> list[Any]:
-    """``@($value)``: a list stays a list, anything else (even $null) becomes a one-element array."""
-    if isinstance(value, list):
-        return list(value)
-    return [value]
-
-
-def ps_keys(value: Any) -> list[tuple[str, Any]]:
-    """``$value.PSObject.Properties`` as (name, value) pairs; nothing for $null or scalars."""
-    if isinstance(value, dict):
-        return list(value.items())
-    if isinstance(value, PSObject):
-        return list(value.props.items())
-    return []
-
-
 def wildcard(pattern: str) -> re.Pattern[str]:
     """A PowerShell -like pattern (``*``, ``?``, ``[a-z]``) as a case-insensitive regex."""
     out = []
@@ -192,59 +155,6 @@ def parse_version(text: Any) -> tuple[int, ...]:
         return tuple(int(part) for part in str(text).split("."))
     except ValueError:
         return (-1,)
-
-
-_JS_ESCAPES = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-
-
-def _js_string(text: str) -> str:
-    """A string as Windows PowerShell 5.1's ConvertTo-Json (JavaScriptSerializer) writes it.
-
-    It escapes <, >, &, ' and control characters as \\uXXXX and leaves other non-ASCII text alone.
-    """
-    out = ['"']
-    for char in text:
-        if char in _JS_ESCAPES:
-            out.append(_JS_ESCAPES[char])
-        elif char in "<>&'" or ord(char) < 0x20:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
-
-
-def ps_json(value: Any) -> str:
-    """``ConvertTo-Json -Compress`` (Windows PowerShell 5.1) of a plain value."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, str):
-        return _js_string(value)
-    if isinstance(value, list | tuple):
-        return "[" + ",".join(ps_json(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{_js_string(str(key))}:{ps_json(item)}" for key, item in value.items()) + "}"
-    return _js_string(ps_string(value))
-
-
-def ascii_json(text: str) -> str:
-    """The runner's last touch: every non-ASCII UTF-16 code unit becomes \\uXXXX (lower-case hex)."""
-    encoded = text.encode("utf-16-le", "surrogatepass")
-    units = [int.from_bytes(encoded[i : i + 2], "little") for i in range(0, len(encoded), 2)]
-    return "".join(chr(unit) if unit < 0x80 else f"\\u{unit:04x}" for unit in units)
-
-
-def iso_utc(value: dt.datetime) -> str:
-    """``$date.ToUniversalTime().ToString('o')``: seven fractional digits and a Z."""
-    if value.tzinfo is not None:
-        value = value.astimezone(dt.UTC).replace(tzinfo=None)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond:06d}0Z"
 
 
 def parse_datetime(text: str) -> dt.datetime:

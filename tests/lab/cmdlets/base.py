@@ -283,13 +283,14 @@ class Cmdlet:
     default_set: str | None = None
     should_process: bool = False
 
-    def bind(self, arguments: dict[str, Any], owner: str | None = None, error_action: str = "Stop") -> Bound:
+    def bind(self, arguments: dict[str, Any], owner: str | None = None, error_action: str | None = "Stop") -> Bound:
         owner = owner or self.class_name
         values: dict[str, Any] = {}
         common: dict[str, Any] = {}
-        # The runner calls every command as `& name @params -ErrorAction Stop`: a params key that also
-        # names ErrorAction is therefore bound twice.
-        for raw, value in [*arguments.items(), ("ErrorAction", error_action)]:
+        # The runner calls most commands as `& name @params -ErrorAction Stop`: a params key that also
+        # names ErrorAction is then bound twice. None: the call passed no -ErrorAction of its own.
+        explicit = [] if error_action is None else [("ErrorAction", error_action)]
+        for raw, value in [*arguments.items(), *explicit]:
             name = self._match(raw, owner)
             if name in values or name in common:
                 raise _binding(
@@ -444,7 +445,9 @@ class Shell:
             return Resolved(cmdlet, cmdlet.name, cmdlet.class_name)
         raise command_not_found(name)
 
-    def invoke(self, name: str, arguments: dict[str, Any] | None = None, error_action: str = "Stop") -> list[Any]:
+    def invoke(
+        self, name: str, arguments: dict[str, Any] | None = None, error_action: str | None = "Stop"
+    ) -> list[Any]:
         """``& name @arguments -ErrorAction <error_action>``; journals the call and its outcome."""
         arguments = dict(arguments or {})
         try:

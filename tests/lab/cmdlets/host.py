@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from ..state import ALL_USERS_MODULES, PRODUCTS, new_module
-from ..values import PSObject, parse_version, ps_string, wildcard
+from ..values import PSObject, Version, parse_version, ps_string, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
 from .files import PATH_PARAMS, environment, norm
 
@@ -44,7 +44,7 @@ def product_code(display_name: str) -> str:
 def module_info(module: dict[str, Any]) -> PSObject:
     props = {
         "Name": module["name"],
-        "Version": module["version"],
+        "Version": Version(module["version"]),
         "ModuleBase": module["path"],
         "Path": f"{module['path']}\\{module['name']}.psd1",
     }
@@ -428,7 +428,7 @@ def get_installed_module(shell: Shell, bound: Bound) -> list[Any]:
         for module in mine:
             props = {
                 "Name": module["name"],
-                "Version": module["version"],
+                "Version": Version(module["version"]),
                 "Repository": module["repository"] or "PSGallery",
                 "InstalledLocation": module["path"],
             }

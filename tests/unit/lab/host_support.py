@@ -14,9 +14,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER
+
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
-from tests.lab.runner_sim import MARKER
 from tests.lab.state import LabState, load_state
 
 REPO = Path(__file__).resolve().parents[3]

@@ -10,10 +10,10 @@ import typing as t
 import pytest
 import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _connector
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER
 
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
-from tests.lab.runner_sim import MARKER
 from tests.lab.state import parse_state
 from tests.unit.plugins.action.harness import make_action
 
