@@ -14,6 +14,7 @@ from typing import Any
 from ..state import ALL_USERS_MODULES, new_module
 from ..values import PSObject, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
+from .signatures import default_set, documented
 
 MGMT = "Microsoft.PowerShell.Commands"
 BUILTIN_DIRS = (
@@ -120,7 +121,7 @@ def _matches(shell: Shell, path: str, literal: bool) -> list[str]:
 
 PATH_PARAMS = (
     Param("Path", "list", True, sets=("Path",)),
-    Param("LiteralPath", "list", True, sets=("LiteralPath",), aliases=("PSPath", "LP")),
+    Param("LiteralPath", "list", True, sets=("LiteralPath",), aliases=("PSPath",)),
 )
 
 
@@ -310,31 +311,38 @@ for _cmdlet in (
         "Get-ChildItem",
         "host",
         f"{MGMT}.GetChildItemCommand",
-        (
-            Param("Path", "list", sets=("Items",)),
-            Param("LiteralPath", "list", True, sets=("LiteralItems",)),
-            Param("Filter"),
-            Param("Recurse", "switch"),
-            Param("File", "switch"),
-            Param("Directory", "switch"),
-            Param("Force", "switch"),
-            Param("Depth", "int"),
+        documented(
+            "Get-ChildItem",
+            (
+                Param("Path", "list"),
+                Param("LiteralPath", "list", aliases=("PSPath",)),
+                Param("Filter"),
+                Param("Recurse", "switch"),
+                Param("File", "switch"),
+                Param("Directory", "switch"),
+                Param("Force", "switch"),
+                Param("Depth", "int"),
+            ),
         ),
         get_child_item,
-        default_set="Items",
+        default_set=default_set("Get-ChildItem"),
     ),
     Cmdlet(
         "New-Item",
         "host",
         f"{MGMT}.NewItemCommand",
-        (
-            Param("Path", "list", True),
-            Param("Name"),
-            Param("ItemType", aliases=("Type",)),
-            Param("Value", "any"),
-            Param("Force", "switch"),
+        documented(
+            "New-Item",
+            (
+                Param("Path", "list"),
+                Param("Name"),
+                Param("ItemType", aliases=("Type",)),
+                Param("Value", "any"),
+                Param("Force", "switch"),
+            ),
         ),
         new_item,
+        default_set=default_set("New-Item"),
         should_process=True,
     ),
     Cmdlet(

@@ -15,6 +15,7 @@ from typing import Any
 from ..state import ACCESS_EDGE_FIELDS, HOSTING_PROVIDER_FIELDS, PRODUCTS, VERIFICATION_LEVELS
 from ..values import PSObject, parse_datetime, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
+from .signatures import documented
 
 DEPLOY = "Microsoft.Rtc.Management.Deployment"
 EDGE = "Microsoft.Rtc.Management.WritableConfig.Settings.Edge"
@@ -326,12 +327,13 @@ def set_access_edge(shell: Shell, bound: Bound) -> list[Any]:
 # --- declarations ------------------------------------------------------------------------------
 
 
-def _identity(*sets: str) -> tuple[Param, ...]:
-    return (Param("Identity", sets=sets), Param("Filter", sets=("Filter",)), Param("LocalStore", "switch"))
+def _identity(*sets: str, local_store: bool = True) -> tuple[Param, ...]:
+    """-Identity / -Filter of the Get-Cs* cmdlets; Get-CsPool and Get-CsSipDomain have no -LocalStore."""
+    found = (Param("Identity", sets=sets), Param("Filter", sets=("Filter",)))
+    return (*found, Param("LocalStore", "switch")) if local_store else found
 
 
 _PROVIDER_FIELDS = (
-    Param("Name"),
     Param("Enabled", "bool"),
     Param("EnabledSharedAddressSpace", "bool"),
     Param("HostsOCSUsers", "bool"),
@@ -368,9 +370,8 @@ _EDGE_PARAMS = (
 
 CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
     (
-        Cmdlet(
-            "Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (Param("Report"),), get_server_version
-        ),
+        # SkypeForBusiness/Get-CsServerVersion.md: no parameters; output a String.
+        Cmdlet("Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (), get_server_version),
         None,
     ),
     (
@@ -389,7 +390,18 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         ),
         None,
     ),
-    (Cmdlet("Get-CsPool", "onprem", f"{DEPLOY}.GetPoolCmdlet", _identity("Identity"), get_pool, "Identity"), None),
+    # SkypeForBusiness/Get-CsPool.md
+    (
+        Cmdlet(
+            "Get-CsPool",
+            "onprem",
+            f"{DEPLOY}.GetPoolCmdlet",
+            _identity("Identity", local_store=False),
+            get_pool,
+            "Identity",
+        ),
+        None,
+    ),
     (
         Cmdlet(
             "Get-CsWindowsService",
@@ -427,7 +439,12 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
     ),
     (
         Cmdlet(
-            "Get-CsSipDomain", "onprem", f"{XDS}.GetSipDomainCmdlet", _identity("Identity"), get_sip_domain, "Identity"
+            "Get-CsSipDomain",
+            "onprem",
+            f"{XDS}.GetSipDomainCmdlet",
+            _identity("Identity", local_store=False),
+            get_sip_domain,
+            "Identity",
         ),
         None,
     ),
@@ -463,11 +480,10 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "New-CsHostingProvider",
             "onprem",
             f"{EDGE}.NewHostingProviderCmdlet",
-            (
-                Param("Identity", mandatory=True),
-                Param("ProxyFqdn", mandatory=True),
-                Param("InMemory", "switch"),
-                *_PROVIDER_FIELDS,
+            # -Enabled, -EnabledSharedAddressSpace and -HostsOCSUsers are mandatory too (SYNTAX and yaml).
+            documented(
+                "New-CsHostingProvider",
+                (Param("Identity"), Param("ProxyFqdn"), Param("InMemory", "switch"), *_PROVIDER_FIELDS),
             ),
             new_hosting_provider,
             should_process=True,

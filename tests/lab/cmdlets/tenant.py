@@ -222,6 +222,8 @@ def _federation_params(legacy: bool) -> tuple[Param, ...]:
         Param("AllowedDomainsAsAList", "any"),
     ]
     for key, (prop, _check, _default, _legacy) in _fields(legacy).items():
+        if key == "customize_federation":
+            continue  # a property of the Get output only: no Set page documents -CustomizeFederation
         kind = "any" if key in ("allowed_domains", "blocked_domains", "allowed_trial_tenant_domains") else "bool"
         if key == "external_access_with_trial_tenants":
             params.append(

@@ -65,30 +65,40 @@ def disagreements(name: str, declared: list[Declared], doc: dict[str, Any]) -> l
         for alias in d.aliases:
             if alias.lower() not in aliases:
                 problems.append(f"{name}: alias -{alias} of -{d.name} is not documented")
-    # Which documented sets does the lab model? Its declared ones, or the only one the page has.
+    # Which documented sets does the lab model? Its declared ones; without any, every documented set
+    # whose mandatory parameters the lab declares (a set needing an unmodelled one is never chosen).
+    set_free = {d.name for d in declared if d.name in doc["yaml_only"]}
     if lab_sets:
         modelled = lab_sets
         for set_name in lab_sets:
             if set_name not in doc_sets:
                 problems.append(f"{name}: parameter set {set_name} is not documented ({', '.join(doc_sets)})")
-    elif len(doc_sets) == 1:
-        modelled = list(doc_sets)
     else:
-        # No sets declared: acceptable only if every declared parameter is in every documented set.
-        modelled = []
+        names = {d.name for d in declared}
+        modelled = [
+            s
+            for s, members in doc_sets.items()
+            if all(not spec["mandatory"] or p in names for p, spec in members.items())
+        ]
+        if not modelled:
+            problems.append(f"{name}: the lab declares no set and satisfies none of {', '.join(doc_sets)}")
         for d in declared:
-            missing = [s for s, members in doc_sets.items() if d.name in documented and d.name not in members]
-            if missing and d.name in {p for members in doc_sets.values() for p in members}:
-                problems.append(f"{name}: -{d.name} is only in some parameter sets, the lab declares none")
+            outside = [s for s in modelled if d.name not in doc_sets[s]]
+            if d.name in documented and d.name not in set_free and outside:
+                problems.append(
+                    f"{name}: -{d.name} is not in documented set {', '.join(outside)}; the lab declares none"
+                )
     by_name = {d.name: d for d in declared}
     for set_name in modelled:
         members = doc_sets.get(set_name, {})
         for pname, spec in members.items():
             d = by_name.get(pname)
-            in_lab_set = d is not None and (not d.sets or set_name in d.sets or not lab_sets)
+            in_lab_set = d is not None and (not d.sets or set_name in d.sets)
             if spec["mandatory"] and not (in_lab_set and set_name in d.mandatory_in):
                 problems.append(f"{name}: -{pname} is mandatory in {set_name} but the lab does not require it")
         for d in declared:
+            if d.name in set_free:
+                continue
             if lab_sets and d.sets and set_name in d.sets and d.name not in members and d.name in documented:
                 problems.append(f"{name}: -{d.name} is not in documented parameter set {set_name}")
             if lab_sets and not d.sets and d.name not in members and d.name in documented:
