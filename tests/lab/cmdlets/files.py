@@ -290,6 +290,7 @@ def remove_item(shell: Shell, bound: Bound) -> list[Any]:
 
 
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Test-Path.md @ 27138b21
     Cmdlet(
         "Test-Path",
         "host",
@@ -306,7 +307,9 @@ for _cmdlet in (
         test_path,
         default_set="Path",
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-Item.md @ 27138b21
     Cmdlet("Get-Item", "host", f"{MGMT}.GetItemCommand", PATH_PARAMS, get_item, default_set="Path"),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-ChildItem.md @ 27138b21
     Cmdlet(
         "Get-ChildItem",
         "host",
@@ -327,6 +330,7 @@ for _cmdlet in (
         get_child_item,
         default_set=default_set("Get-ChildItem"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/New-Item.md @ 27138b21
     Cmdlet(
         "New-Item",
         "host",
@@ -345,6 +349,7 @@ for _cmdlet in (
         default_set=default_set("New-Item"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Copy-Item.md @ 27138b21
     Cmdlet(
         "Copy-Item",
         "host",
@@ -360,6 +365,7 @@ for _cmdlet in (
         default_set="Path",
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Remove-Item.md @ 27138b21
     Cmdlet(
         "Remove-Item",
         "host",

@@ -491,6 +491,7 @@ def get_ps_repository(shell: Shell, bound: Bound) -> list[Any]:
 
 
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 PowershellGet/Get-InstalledModule.md @ a6ac0167
     Cmdlet(
         "Get-InstalledModule",
         "host",
@@ -503,6 +504,7 @@ for _cmdlet in (
         ),
         get_installed_module,
     ),
+    # Source: PowerShell-Docs 5.1 PackageManagement/Get-Package.md @ a6ac0167
     Cmdlet(
         "Get-Package",
         "host",
@@ -515,7 +517,9 @@ for _cmdlet in (
         ),
         get_package,
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Get-PSRepository.md @ a6ac0167
     Cmdlet("Get-PSRepository", "host", "Get-PSRepository", (Param("Name", "list"),), get_ps_repository),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Get-Module.md @ 27138b21
     Cmdlet(
         "Get-Module",
         "host",
@@ -533,6 +537,7 @@ for _cmdlet in (
         get_module,
         default_set=default_set("Get-Module"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Import-Module.md @ 27138b21
     Cmdlet(
         "Import-Module",
         "host",
@@ -557,6 +562,7 @@ for _cmdlet in (
         import_module,
         default_set=default_set("Import-Module"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-ItemProperty.md @ 27138b21
     Cmdlet(
         "Get-ItemProperty",
         "host",
@@ -565,6 +571,7 @@ for _cmdlet in (
         get_item_property,
         default_set="Path",
     ),
+    # Source: PowerShell-Docs 5.1 CimCmdlets/Get-CimInstance.md @ 27138b21
     Cmdlet(
         "Get-CimInstance",
         "host",
@@ -582,6 +589,7 @@ for _cmdlet in (
         get_cim_instance,
         default_set=default_set("Get-CimInstance"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Start-Process.md @ 27138b21
     Cmdlet(
         "Start-Process",
         "host",
@@ -602,6 +610,7 @@ for _cmdlet in (
         start_process,
         default_set=default_set("Start-Process"),
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Install-Module.md @ a6ac0167
     Cmdlet(
         "Install-Module",
         "host",
@@ -627,6 +636,7 @@ for _cmdlet in (
         default_set=default_set("Install-Module"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Uninstall-Module.md @ a6ac0167
     Cmdlet(
         "Uninstall-Module",
         "host",
@@ -644,6 +654,7 @@ for _cmdlet in (
         default_set=default_set("Uninstall-Module"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 PackageManagement/Uninstall-Package.md @ a6ac0167
     Cmdlet(
         "Uninstall-Package",
         "host",

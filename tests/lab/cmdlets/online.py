@@ -386,8 +386,8 @@ def end_of_process(shell: Shell) -> None:
 
 # --- declarations ------------------------------------------------------------------------------
 
-# skype/New-CsOnlineSession.md at the last revision describing the SkypeOnlineConnector cmdlet: sets
-# Credential (default) and OAuthAccessToken; -UserName has a yaml block but no SYNTAX line (no set).
+# Source: skype/New-CsOnlineSession.md @ 1f33df4d, the last revision describing the SkypeOnlineConnector
+# cmdlet: sets Credential (default) and OAuthAccessToken; -UserName has a yaml block but no SYNTAX line (no set).
 NEW_CS_ONLINE_SESSION = Cmdlet(
     "New-CsOnlineSession",
     "online",
@@ -410,8 +410,8 @@ NEW_CS_ONLINE_SESSION = Cmdlet(
     new_cs_online_session,
     default_set=default_set("New-CsOnlineSession", legacy=True),
 )
-# MicrosoftTeams/Connect-MicrosoftTeams.md (SYNTAX): UserCredential (default; without -Credential it is an
-# interactive logon), ServicePrincipalCertificate, ServicePrincipalCertificateThumbprint, AccessTokens.
+# Source: MicrosoftTeams/Connect-MicrosoftTeams.md @ 93336da2. SYNTAX sets: UserCredential (default; without
+# -Credential an interactive logon), ServicePrincipalCertificate, ServicePrincipalCertificateThumbprint, AccessTokens.
 CONNECT = Cmdlet(
     "Connect-MicrosoftTeams",
     "online",
@@ -435,6 +435,7 @@ CONNECT = Cmdlet(
     default_set=default_set("Connect-MicrosoftTeams"),
     should_process=True,
 )
+# Source: MicrosoftTeams/Disconnect-MicrosoftTeams.md @ 93336da2
 DISCONNECT = Cmdlet(
     "Disconnect-MicrosoftTeams", "online", f"{TEAMS_CONNECT}.DisconnectMicrosoftTeams", (), disconnect_microsoft_teams
 )
@@ -472,6 +473,7 @@ REGISTRY.module("LyncOnlineConnector", legacy_connector)
 REGISTRY.module("SkypeOnlineConnector", legacy_connector)
 REGISTRY.module("MicrosoftTeams", microsoft_teams)
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Utility/Import-PSSession.md @ 27138b21
     Cmdlet(
         "Import-PSSession",
         "host",
@@ -489,6 +491,7 @@ for _cmdlet in (
         ),
         import_ps_session,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Remove-PSSession.md @ 27138b21
     Cmdlet(
         "Remove-PSSession",
         "host",

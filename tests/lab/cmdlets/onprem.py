@@ -370,7 +370,7 @@ _EDGE_PARAMS = (
 
 CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
     (
-        # SkypeForBusiness/Get-CsServerVersion.md: no parameters; output a String.
+        # Source: SkypeForBusiness/Get-CsServerVersion.md @ 93336da2 (no parameters; output a String)
         Cmdlet("Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (), get_server_version),
         None,
     ),
@@ -381,6 +381,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         SFB_ONLY,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsTopology.md @ 93336da2
         Cmdlet(
             "Get-CsTopology",
             "onprem",
@@ -390,8 +391,8 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         ),
         None,
     ),
-    # SkypeForBusiness/Get-CsPool.md
     (
+        # Source: SkypeForBusiness/Get-CsPool.md @ 93336da2
         Cmdlet(
             "Get-CsPool",
             "onprem",
@@ -403,6 +404,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsWindowsService.md @ 93336da2
         Cmdlet(
             "Get-CsWindowsService",
             "onprem",
@@ -418,6 +420,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsConfigurationStoreLocation.md @ 93336da2
         Cmdlet(
             "Get-CsConfigurationStoreLocation",
             "onprem",
@@ -428,6 +431,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsManagementStoreReplicationStatus.md @ 93336da2
         Cmdlet(
             "Get-CsManagementStoreReplicationStatus",
             "onprem",
@@ -438,6 +442,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsSipDomain.md @ 93336da2
         Cmdlet(
             "Get-CsSipDomain",
             "onprem",
@@ -449,6 +454,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Get-CsHostingProvider",
             "onprem",
@@ -460,6 +466,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Set-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Set-CsHostingProvider",
             "onprem",
@@ -476,6 +483,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/New-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "New-CsHostingProvider",
             "onprem",
@@ -491,6 +499,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Remove-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Remove-CsHostingProvider",
             "onprem",
@@ -505,6 +514,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsAccessEdgeConfiguration.md @ 93336da2
         Cmdlet(
             "Get-CsAccessEdgeConfiguration",
             "onprem",
@@ -516,6 +526,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Set-CsAccessEdgeConfiguration.md @ 93336da2
         Cmdlet(
             "Set-CsAccessEdgeConfiguration",
             "onprem",

@@ -248,6 +248,8 @@ def tenant_cmdlets(legacy: bool, module_version: str = "0") -> list[Cmdlet]:
         Param("Tenant"),
         Param("LocalStore", "switch"),
     )
+    # Sources: MicrosoftTeams/<name>.md @ 93336da2 for the module's own cmdlets, skype/<name>.md @ 1f33df4d
+    # (Skype Online connector) for the legacy session proxies; see tests/lab/reference/cmdlets.json.
     specs = (
         (
             "Get-CsTenant",
