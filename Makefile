@@ -3,26 +3,42 @@
 # requirements the first time and make the checkout visible to Ansible as the
 # lync.hybrid collection, without Galaxy.
 SHELL := /bin/bash
-PYTHON ?= python3
+# ansible-core 2.21 needs Python 3.12 or later; with pyenv, .python-version selects them.
+PYTHON ?= python3.13
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 COLLECTION_LINK := build/collections/ansible_collections/lync/hybrid
+# Older maintained ansible-core minors: one venv each from tests/matrix/ansible-<minor>.txt,
+# each on its own Python so the legs also cover the interpreters users have.
+MATRIX := 2.20
+MATRIX_PYTHON_2.20 := python3.12
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: all setup test unit e2e lint ansible-lint sanity molecule lab clean
+.PHONY: all setup test unit e2e lint ansible-lint sanity molecule lab clean matrix $(MATRIX:%=test-%)
 
 all: test
 
 setup: $(STAMP) $(COLLECTION_LINK)
 
-$(STAMP): requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
-	touch $@
+# $(1): the venv, $(2): its Python, $(3): the requirements file.
+define make_venv
+	@$(2) -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null || { \
+	  echo "make: '$(2)' is missing or older than Python 3.12, which ansible-core 2.20 and later need." >&2; \
+	  echo "make: install it (pyenv install 3.13.0 3.12.1) or run make PYTHON=/path/to/python3.12+." >&2; exit 2; }
+	$(2) -m venv $(1)
+	$(1)/bin/python -m pip install --quiet --upgrade pip
+	$(1)/bin/python -m pip install --quiet -r $(3)
+	touch $(1)/.installed
+endef
+
+$(STAMP): requirements-dev.txt requirements-test.txt
+	$(call make_venv,$(VENV),$(PYTHON),requirements-dev.txt)
+
+.venv-%/.installed: tests/matrix/ansible-%.txt requirements-test.txt
+	$(call make_venv,.venv-$*,$(MATRIX_PYTHON_$*),tests/matrix/ansible-$*.txt)
 
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
@@ -45,8 +61,16 @@ e2e: setup
 ansible-lint: setup
 	$(BIN)/ansible-lint
 
-# Slow static gates first, so the pytest summary is the last thing printed.
-test: setup lint ansible-lint sanity
+# A matrix leg: the unit and end-to-end suites (real ansible-playbook against lab hosts)
+# on an older ansible-core; its own PATH so every ansible command comes from that venv.
+test-%: .venv-%/.installed $(COLLECTION_LINK)
+	PATH=$(CURDIR)/.venv-$*/bin:$$PATH .venv-$*/bin/python -m pytest -n 2 -p no:cacheprovider tests/unit tests/e2e
+
+matrix: $(MATRIX:%=test-%)
+
+# Slow static gates first, then the older minors, so the main suite's pytest summary is
+# the last thing printed.
+test: setup lint ansible-lint sanity matrix
 	$(BIN)/python -m pytest -n 2 tests/unit tests/e2e
 
 # Also part of `make test` (tests/e2e/test_molecule.py); run from the repo root, where

@@ -201,19 +201,51 @@ def execute(action: ActionBase, request: Request) -> Response:
     Transport failures are left to propagate: the connection plugin raises
     AnsibleConnectionFailure, which makes the host unreachable as users expect.
     """
-    _require_powershell(action)
+    _require_supported_connection(action)
     result = action._low_level_execute_command(bootstrap_script(), in_data=encode_payload(request), sudoable=False)
     return parse_output(result.get("stdout", ""), result.get("stderr", ""), result.get("rc"))
 
 
-def _require_powershell(action: ActionBase) -> None:
-    shell = action._connection._shell
-    if getattr(shell, "SHELL_FAMILY", None) != "powershell":
+# Connection plugins whose command channel breaks the wire protocol, with the reason. psrp
+# (ansible-core 2.20/2.21 connection/psrp.py, exec_command) passes the stdin of a plain
+# script to PowerShell as lines of bytes, which pypsrp serializes as byte arrays, so
+# `$input | Out-String` reads numbers instead of the request; and it keeps one runspace for
+# every task of a play, so one task's tenant connection and preferences reach the next.
+UNSUPPORTED_CONNECTIONS = {
+    "psrp": (
+        "it hands standard input to PowerShell as byte arrays, which the runner cannot read, "
+        "and keeps one PowerShell runspace for all tasks, so one task's tenant session would outlive it"
+    ),
+}
+
+
+def _require_supported_connection(action: ActionBase) -> None:
+    """Refuse, before anything is sent, a host the runner cannot be run on."""
+    connection = action._connection
+    transport = str(getattr(connection, "transport", "")).rsplit(".", 1)[-1]
+    if transport in UNSUPPORTED_CONNECTIONS:
+        raise AnsibleActionFail(
+            f"lync.hybrid modules do not run over the '{transport}' connection: "
+            f"{UNSUPPORTED_CONNECTIONS[transport]}. Use ansible_connection=winrm for this host "
+            "(NTLM or Kerberos with message encryption, or HTTPS)."
+        )
+    shell = connection._shell
+    if not is_powershell_family(shell):
         raise AnsibleActionFail(
             "lync.hybrid modules run on Windows hosts only: the connection uses the "
             f"'{getattr(shell, 'SHELL_FAMILY', 'unknown')}' shell. Use ansible_connection=winrm "
-            "(or psrp/ssh with ansible_shell_type=powershell) for this host."
+            "for this host."
         )
+
+
+def is_powershell_family(shell: object) -> bool:
+    """Whether a shell plugin runs commands through Windows PowerShell.
+
+    The family is a class trait, not a name: ansible-core 2.21 gives the winrm connection
+    the ``cmd`` shell, a subclass of the PowerShell shell whose SHELL_FAMILY is ``cmd``,
+    and the runner's one command line is PowerShell either way. sh-family shells are not.
+    """
+    return any(getattr(cls, "SHELL_FAMILY", None) == "powershell" for cls in type(shell).__mro__)
 
 
 def parse_output(stdout: str, stderr: str, rc: int | None) -> Response:
@@ -231,7 +263,26 @@ def parse_output(stdout: str, stderr: str, rc: int | None) -> Response:
         raise RunnerFailure(f"The runner response could not be read as JSON: {exc}.") from None
     if not isinstance(data, dict) or data.get("protocol") != PROTOCOL:
         raise RunnerFailure("The runner response has an unexpected protocol version.")
-    return _response_from_wire(data)
+    return _response_from_wire(unwrap_arrays(data))
+
+
+def unwrap_arrays(value: t.Any) -> t.Any:
+    """Undo Windows PowerShell 5.1's ``{"value": [...], "Count": n}`` for arrays.
+
+    ConvertTo-Json in Windows PowerShell 5.1 writes an array that reaches it wrapped in a
+    PSObject as an object with ``value`` and ``Count`` (the type data of System.Array adds
+    Count; PowerShell/PowerShell issues 3222 and 5579, fixed only in PowerShell 6). The
+    runner avoids such arrays, but a host with its own type data could still produce one,
+    and a list read as a dict would silently become its keys.
+    """
+    if isinstance(value, list):
+        return [unwrap_arrays(item) for item in value]
+    if isinstance(value, dict):
+        items = value.get("value")
+        if set(value) == {"value", "Count"} and isinstance(items, list) and value["Count"] == len(items):
+            return [unwrap_arrays(item) for item in items]
+        return {key: unwrap_arrays(item) for key, item in value.items()}
+    return value
 
 
 def _response_from_wire(data: dict[str, t.Any]) -> Response:

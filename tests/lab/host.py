@@ -44,7 +44,7 @@ class CommandResult(NamedTuple):
 
 
 def normalize(script: str) -> str:
-    """What ansible-core 2.19 sends: every line stripped, blank lines dropped."""
+    """Every line stripped, blank lines dropped: ansible-core 2.20 sends a script so, 2.21 as written."""
     return "\n".join(line.strip() for line in script.splitlines() if line.strip())
 
 

@@ -10,6 +10,7 @@ Run it with the Python that runs ansible-test.
 from __future__ import annotations
 
 import pathlib
+import sys
 import types
 
 from ansible_test._internal.python_requirements import get_venv_packages
@@ -27,7 +28,9 @@ sys.exit(subprocess.call([sys.executable, "-m", "pip", "install", *arguments]))
 
 
 def main() -> None:
-    pip_version = get_venv_packages(types.SimpleNamespace(version="3.11"))["pip"]
+    # The Python that runs ansible-test: run_sanity.sh passes the same version to --python.
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    pip_version = get_venv_packages(types.SimpleNamespace(version=version))["pip"]
     cache = pathlib.Path("~/.ansible/test/cache").expanduser()
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"get_pip_{pip_version.replace('.', '_')}.py"

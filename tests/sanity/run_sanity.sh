@@ -16,4 +16,5 @@ git init -q
 git add -A
 git -c user.name=sanity -c user.email=sanity@localhost.invalid commit -qm snapshot
 "$python" "$repo/tests/sanity/offline_pip_bootstrap.py"
-"$(dirname "$python")/ansible-test" sanity --venv --python 3.11 --color no "$@"
+version="$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')"
+"$(dirname "$python")/ansible-test" sanity --venv --python "$version" --color no "$@"

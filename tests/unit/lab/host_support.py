@@ -2,7 +2,7 @@
 
 The controller (plugins/plugin_utils/_runner.py) sends the one-line bootstrap as the script of
 ``PowerShell -EncodedCommand`` and ``{"runner": <runner.ps1>, "request": ...}`` as ASCII JSON on
-stdin; ansible-core 2.19 strips every script line before encoding. These helpers do the same
+stdin; ansible-core 2.20 strips every script line before encoding (2.21 does not). These helpers do the same
 without Ansible, so the tests exercise exactly what crosses the wire.
 """
 
@@ -26,7 +26,7 @@ COMMON_ARGS = ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricte
 
 
 def encoded_arguments(script: str) -> list[str]:
-    """The arguments ansible-core 2.19's winrm plugin sends for a script."""
+    """The arguments ansible-core 2.20's winrm plugin sends for a script."""
     script = "\n".join(line.strip() for line in script.splitlines() if line.strip())
     return [*COMMON_ARGS, "-EncodedCommand", base64.b64encode(script.encode("utf-16-le")).decode()]
 

@@ -6,14 +6,14 @@ import base64
 import gzip
 import json
 
-from ansible.plugins.shell.powershell import _parse_clixml
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import _clixml_text
 
 from tests.unit.lab.host_support import Lab, bootstrap, pack, payload, request, runner_text, step
 
 
 def stderr_text(result) -> str:
     assert result.stderr.startswith(b"#< CLIXML"), result.stderr[:60]
-    return _parse_clixml(result.stderr).decode("utf-8")
+    return _clixml_text(result.stderr.decode("utf-8"))
 
 
 def test_bootstrap_and_runner_are_run() -> None:

@@ -9,6 +9,8 @@ import types
 
 import pytest
 from ansible.errors import AnsibleActionFail
+from ansible.playbook.play_context import PlayContext
+from ansible.plugins.loader import connection_loader, shell_loader
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
 
 SECRET = "p@ss 'w\"$`;&\u00e9\u4e2d"
@@ -139,3 +141,86 @@ def test_non_powershell_shell_is_refused_before_sending() -> None:
     with pytest.raises(AnsibleActionFail, match="'sh' shell"):
         _runner.execute(action, _request())  # type: ignore[arg-type]
     assert sent == []
+
+
+def _action_on(shell: object, sent: list[tuple[object, ...]], transport: str = "winrm") -> types.SimpleNamespace:
+    """An action whose connection has ``shell``; what it would send is collected, not sent."""
+
+    def execute(*args: object, **kwargs: object) -> dict[str, object]:
+        sent.append(args)
+        return {"stdout": _runner.MARKER + '{"protocol": 1}', "stderr": "", "rc": 0}
+
+    connection = types.SimpleNamespace(_shell=shell, transport=transport)
+    return types.SimpleNamespace(_connection=connection, _low_level_execute_command=execute)
+
+
+def test_the_shell_the_winrm_connection_selects_is_accepted() -> None:
+    # ansible-core 2.21 gives winrm the 'cmd' shell (a PowerShell subclass), earlier releases
+    # the 'powershell' one: whichever this ansible-core picks must pass.
+    winrm = connection_loader.get("winrm", PlayContext(), None)
+    sent: list[tuple[object, ...]] = []
+    _runner.execute(_action_on(winrm._shell, sent), _request())  # type: ignore[arg-type]
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("name", ["powershell", "cmd"])
+def test_every_powershell_family_shell_is_accepted(name: str) -> None:
+    shell = shell_loader.get(name)
+    assert _runner.is_powershell_family(shell)
+    sent: list[tuple[object, ...]] = []
+    _runner.execute(_action_on(shell, sent), _request())  # type: ignore[arg-type]
+    assert len(sent) == 1
+
+
+@pytest.mark.parametrize("name", ["sh"])
+def test_posix_shells_are_refused_before_sending(name: str) -> None:
+    sent: list[tuple[object, ...]] = []
+    with pytest.raises(AnsibleActionFail, match=f"'{name}' shell"):
+        _runner.execute(_action_on(shell_loader.get(name), sent), _request())  # type: ignore[arg-type]
+    assert sent == []
+
+
+def test_psrp_is_refused_before_sending() -> None:
+    psrp = connection_loader.get("psrp", PlayContext(), None)
+    sent: list[tuple[object, ...]] = []
+    action = types.SimpleNamespace(_connection=psrp, _low_level_execute_command=lambda *a, **k: sent.append(a))
+    with pytest.raises(AnsibleActionFail) as failure:
+        _runner.execute(action, _request())  # type: ignore[arg-type]
+    assert str(failure.value).startswith("lync.hybrid modules do not run over the 'psrp' connection: ")
+    assert "Use ansible_connection=winrm" in str(failure.value)
+    assert sent == []
+
+
+def test_arrays_wrapped_by_windows_powershell_5_1_are_unwrapped() -> None:
+    # What ConvertTo-Json writes on 5.1 for PSObject-wrapped arrays: the steps list, a step's
+    # output and a property value inside it.
+    wrapped = {
+        "protocol": 1,
+        "steps": {
+            "value": [
+                {
+                    "id": "read",
+                    "status": "ok",
+                    "output": {"value": [{"Name": "a", "Roles": {"value": ["x", "y"], "Count": 2}}], "Count": 1},
+                    "sent": {"value": ["Identity"], "Count": 1},
+                }
+            ],
+            "Count": 1,
+        },
+    }
+    response = _runner.parse_output(_runner.MARKER + json.dumps(wrapped), "", 0)
+    step = response.step("read")
+    assert step.output == [{"Name": "a", "Roles": ["x", "y"]}]
+    assert step.sent == ("Identity",)
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        {"value": [1, 2], "Count": 3},  # the count does not match: an object that happens to have both names
+        {"value": [1], "Count": 1, "Other": True},
+        {"value": "text", "Count": 4},
+    ],
+)
+def test_objects_that_only_look_wrapped_are_kept(kept: dict[str, object]) -> None:
+    assert _runner.unwrap_arrays({"x": kept}) == {"x": kept}
