@@ -14,6 +14,7 @@ from typing import Any
 from ..state import ALL_USERS_MODULES, new_module
 from ..values import PSObject, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
+from .signatures import default_set, documented
 
 MGMT = "Microsoft.PowerShell.Commands"
 BUILTIN_DIRS = (
@@ -120,7 +121,7 @@ def _matches(shell: Shell, path: str, literal: bool) -> list[str]:
 
 PATH_PARAMS = (
     Param("Path", "list", True, sets=("Path",)),
-    Param("LiteralPath", "list", True, sets=("LiteralPath",), aliases=("PSPath", "LP")),
+    Param("LiteralPath", "list", True, sets=("LiteralPath",), aliases=("PSPath",)),
 )
 
 
@@ -289,6 +290,7 @@ def remove_item(shell: Shell, bound: Bound) -> list[Any]:
 
 
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Test-Path.md @ 27138b21
     Cmdlet(
         "Test-Path",
         "host",
@@ -305,38 +307,49 @@ for _cmdlet in (
         test_path,
         default_set="Path",
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-Item.md @ 27138b21
     Cmdlet("Get-Item", "host", f"{MGMT}.GetItemCommand", PATH_PARAMS, get_item, default_set="Path"),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-ChildItem.md @ 27138b21
     Cmdlet(
         "Get-ChildItem",
         "host",
         f"{MGMT}.GetChildItemCommand",
-        (
-            Param("Path", "list", sets=("Items",)),
-            Param("LiteralPath", "list", True, sets=("LiteralItems",)),
-            Param("Filter"),
-            Param("Recurse", "switch"),
-            Param("File", "switch"),
-            Param("Directory", "switch"),
-            Param("Force", "switch"),
-            Param("Depth", "int"),
+        documented(
+            "Get-ChildItem",
+            (
+                Param("Path", "list"),
+                Param("LiteralPath", "list", aliases=("PSPath",)),
+                Param("Filter"),
+                Param("Recurse", "switch"),
+                Param("File", "switch"),
+                Param("Directory", "switch"),
+                Param("Force", "switch"),
+                Param("Depth", "int"),
+            ),
         ),
         get_child_item,
-        default_set="Items",
+        default_set=default_set("Get-ChildItem"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/New-Item.md @ 27138b21
     Cmdlet(
         "New-Item",
         "host",
         f"{MGMT}.NewItemCommand",
-        (
-            Param("Path", "list", True),
-            Param("Name"),
-            Param("ItemType", aliases=("Type",)),
-            Param("Value", "any"),
-            Param("Force", "switch"),
+        documented(
+            "New-Item",
+            (
+                Param("Path", "list"),
+                Param("Name"),
+                Param("ItemType", aliases=("Type",)),
+                Param("Value", "any"),
+                Param("Force", "switch"),
+            ),
         ),
         new_item,
+        default_set=default_set("New-Item"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Copy-Item.md @ 27138b21
     Cmdlet(
         "Copy-Item",
         "host",
@@ -352,6 +365,7 @@ for _cmdlet in (
         default_set="Path",
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Remove-Item.md @ 27138b21
     Cmdlet(
         "Remove-Item",
         "host",

@@ -15,6 +15,7 @@ from ..state import ALL_USERS_MODULES, PRODUCTS, new_module
 from ..values import PSObject, Version, parse_version, ps_string, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
 from .files import PATH_PARAMS, environment, norm
+from .signatures import default_set, documented
 
 PSCORE = "Microsoft.PowerShell.Commands"
 PKG = "Microsoft.PowerShell.PackageManagement.Cmdlets"
@@ -490,6 +491,7 @@ def get_ps_repository(shell: Shell, bound: Bound) -> list[Any]:
 
 
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 PowershellGet/Get-InstalledModule.md @ a6ac0167
     Cmdlet(
         "Get-InstalledModule",
         "host",
@@ -502,6 +504,7 @@ for _cmdlet in (
         ),
         get_installed_module,
     ),
+    # Source: PowerShell-Docs 5.1 PackageManagement/Get-Package.md @ a6ac0167
     Cmdlet(
         "Get-Package",
         "host",
@@ -514,40 +517,52 @@ for _cmdlet in (
         ),
         get_package,
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Get-PSRepository.md @ a6ac0167
     Cmdlet("Get-PSRepository", "host", "Get-PSRepository", (Param("Name", "list"),), get_ps_repository),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Get-Module.md @ 27138b21
     Cmdlet(
         "Get-Module",
         "host",
         f"{PSCORE}.GetModuleCommand",
-        (
-            Param("Name", "list"),
-            Param("ListAvailable", "switch"),
-            Param("All", "switch"),
-            Param("Refresh", "switch"),
-            Param("FullyQualifiedName", "any"),
+        documented(
+            "Get-Module",
+            (
+                Param("Name", "list"),
+                Param("ListAvailable", "switch"),
+                Param("All", "switch"),
+                Param("Refresh", "switch"),
+                Param("FullyQualifiedName", "any"),
+            ),
         ),
         get_module,
+        default_set=default_set("Get-Module"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Import-Module.md @ 27138b21
     Cmdlet(
         "Import-Module",
         "host",
         f"{PSCORE}.ImportModuleCommand",
-        (
-            Param("Name", "list", True),
-            Param("RequiredVersion"),
-            Param("MinimumVersion", aliases=("Version",)),
-            Param("MaximumVersion"),
-            Param("Force", "switch"),
-            Param("Global", "switch"),
-            Param("Prefix"),
-            Param("DisableNameChecking", "switch"),
-            Param("PassThru", "switch"),
-            Param("ArgumentList", "list"),
-            Param("Scope"),
-            Param("NoClobber", "switch"),
+        documented(
+            "Import-Module",
+            (
+                Param("Name", "list", True),
+                Param("RequiredVersion"),
+                Param("MinimumVersion", aliases=("Version",)),
+                Param("MaximumVersion"),
+                Param("Force", "switch"),
+                Param("Global", "switch"),
+                Param("Prefix"),
+                Param("DisableNameChecking", "switch"),
+                Param("PassThru", "switch"),
+                Param("ArgumentList", "list"),
+                Param("Scope"),
+                Param("NoClobber", "switch"),
+            ),
         ),
         import_module,
+        default_set=default_set("Import-Module"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Get-ItemProperty.md @ 27138b21
     Cmdlet(
         "Get-ItemProperty",
         "host",
@@ -556,81 +571,106 @@ for _cmdlet in (
         get_item_property,
         default_set="Path",
     ),
+    # Source: PowerShell-Docs 5.1 CimCmdlets/Get-CimInstance.md @ 27138b21
     Cmdlet(
         "Get-CimInstance",
         "host",
         "Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand",
-        (
-            Param("ClassName", mandatory=True),
-            Param("Namespace"),
-            Param("ComputerName", "list"),
-            Param("Filter"),
-            Param("Property", "list"),
+        documented(
+            "Get-CimInstance",
+            (
+                Param("ClassName", mandatory=True),
+                Param("Namespace"),
+                Param("ComputerName", "list"),
+                Param("Filter"),
+                Param("Property", "list"),
+            ),
         ),
         get_cim_instance,
+        default_set=default_set("Get-CimInstance"),
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Management/Start-Process.md @ 27138b21
     Cmdlet(
         "Start-Process",
         "host",
         f"{PSCORE}.StartProcessCommand",
-        (
-            Param("FilePath", mandatory=True, aliases=("PSPath", "Path")),
-            Param("ArgumentList", "list", aliases=("Args",)),
-            Param("Wait", "switch"),
-            Param("PassThru", "switch"),
-            Param("NoNewWindow", "switch"),
-            Param("WindowStyle"),
-            Param("WorkingDirectory"),
-            Param("Verb"),
+        documented(
+            "Start-Process",
+            (
+                Param("FilePath", mandatory=True, aliases=("PSPath",)),
+                Param("ArgumentList", "list", aliases=("Args",)),
+                Param("Wait", "switch"),
+                Param("PassThru", "switch"),
+                Param("NoNewWindow", "switch"),
+                Param("WindowStyle"),
+                Param("WorkingDirectory"),
+                Param("Verb"),
+            ),
         ),
         start_process,
+        default_set=default_set("Start-Process"),
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Install-Module.md @ a6ac0167
     Cmdlet(
         "Install-Module",
         "host",
         "Install-Module",
-        (
-            Param("Name", "list", True),
-            Param("Repository", "list"),
-            Param("RequiredVersion"),
-            Param("MinimumVersion"),
-            Param("MaximumVersion"),
-            Param("Scope", "enum", choices=("CurrentUser", "AllUsers"), type_name="System.String"),
-            Param("Force", "switch"),
-            Param("AllowClobber", "switch"),
-            Param("SkipPublisherCheck", "switch"),
-            Param("AcceptLicense", "switch"),
-            Param("AllowPrerelease", "switch"),
-            Param("PassThru", "switch"),
+        documented(
+            "Install-Module",
+            (
+                Param("Name", "list", True),
+                Param("Repository", "list"),
+                Param("RequiredVersion"),
+                Param("MinimumVersion"),
+                Param("MaximumVersion"),
+                Param("Scope", "enum", choices=("CurrentUser", "AllUsers"), type_name="System.String"),
+                Param("Force", "switch"),
+                Param("AllowClobber", "switch"),
+                Param("SkipPublisherCheck", "switch"),
+                Param("AcceptLicense", "switch"),
+                Param("AllowPrerelease", "switch"),
+                Param("PassThru", "switch"),
+            ),
         ),
         install_module,
+        default_set=default_set("Install-Module"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 PowershellGet/Uninstall-Module.md @ a6ac0167
     Cmdlet(
         "Uninstall-Module",
         "host",
         "Uninstall-Module",
-        (
-            Param("Name", "list", True),
-            Param("RequiredVersion"),
-            Param("AllVersions", "switch"),
-            Param("Force", "switch"),
+        documented(
+            "Uninstall-Module",
+            (
+                Param("Name", "list", True),
+                Param("RequiredVersion"),
+                Param("AllVersions", "switch"),
+                Param("Force", "switch"),
+            ),
         ),
         uninstall_module,
+        default_set=default_set("Uninstall-Module"),
         should_process=True,
     ),
+    # Source: PowerShell-Docs 5.1 PackageManagement/Uninstall-Package.md @ a6ac0167
     Cmdlet(
         "Uninstall-Package",
         "host",
         f"{PKG}.UninstallPackage",
-        (
-            Param("Name", "list", True),
-            Param("ProviderName", "list"),
-            Param("RequiredVersion"),
-            Param("AllVersions", "switch"),
-            Param("Force", "switch"),
+        documented(
+            "Uninstall-Package",
+            (
+                Param("Name", "list", True),
+                Param("ProviderName", "list"),
+                Param("RequiredVersion"),
+                Param("AllVersions", "switch"),
+                Param("Force", "switch"),
+            ),
         ),
         uninstall_package,
+        default_set=default_set("Uninstall-Package"),
         should_process=True,
     ),
 ):

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..values import Credential, PSObject, parse_version
 from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
+from .signatures import default_set, documented
 from .tenant import tenant_cmdlets
 
 TEAMS_CONNECT = "Microsoft.TeamsCmdlets.Powershell.Connect"
@@ -272,11 +273,10 @@ def connect_microsoft_teams(shell: Shell, bound: Bound) -> list[Any]:
     account = credential.username if credential else f"application {application}" if application else ""
     holder: dict[str, Any] | None = None
     try:
-        if bound.parameter_set in ("Interactive", "AccessToken", "ServicePrincipalCertificate"):
+        interactive = bound.parameter_set == "UserCredential" and credential is None
+        if interactive or bound.parameter_set in ("AccessTokens", "ServicePrincipalCertificate"):
             raise ps_error(
-                INTERACTIVE
-                if bound.parameter_set == "Interactive"
-                else "The lab tenant accepts credentials and certificate thumbprints only.",
+                INTERACTIVE if interactive else "The lab tenant accepts credentials and certificate thumbprints only.",
                 fqid,
                 "AuthenticationError",
                 "System.InvalidOperationException",
@@ -386,50 +386,56 @@ def end_of_process(shell: Shell) -> None:
 
 # --- declarations ------------------------------------------------------------------------------
 
+# Source: skype/New-CsOnlineSession.md @ 1f33df4d, the last revision describing the SkypeOnlineConnector
+# cmdlet: sets Credential (default) and OAuthAccessToken; -UserName has a yaml block but no SYNTAX line (no set).
 NEW_CS_ONLINE_SESSION = Cmdlet(
     "New-CsOnlineSession",
     "online",
     "New-CsOnlineSession",
     (
-        Param("Credential", "credential", sets=("Credential",)),
-        Param("UserName", sets=("UserName",)),
-        Param("OAuthAccessToken", "secure", True, sets=("AccessToken",)),
-        Param("OverrideAdminDomain"),
-        Param("OverrideDiscoveryUri"),
-        Param("OverridePowershellUri"),
-        Param("SessionOption", "any"),
+        *documented(
+            "New-CsOnlineSession",
+            (
+                Param("Credential", "credential"),
+                Param("OAuthAccessToken", "secure"),
+                Param("OverrideAdminDomain"),
+                Param("OverrideDiscoveryUri"),
+                Param("OverridePowerShellUri"),
+                Param("SessionOption", "any"),
+            ),
+            legacy=True,
+        ),
+        Param("UserName"),
     ),
     new_cs_online_session,
-    default_set="Credential",
+    default_set=default_set("New-CsOnlineSession", legacy=True),
 )
-_CERT = ("ServicePrincipalCertificateThumbprint",)
+# Source: MicrosoftTeams/Connect-MicrosoftTeams.md @ 93336da2. SYNTAX sets: UserCredential (default; without
+# -Credential an interactive logon), ServicePrincipalCertificate, ServicePrincipalCertificateThumbprint, AccessTokens.
 CONNECT = Cmdlet(
     "Connect-MicrosoftTeams",
     "online",
     f"{TEAMS_CONNECT}.ConnectMicrosoftTeams",
-    (
-        Param("Credential", "credential", True, sets=("UserCredential",)),
-        Param("CertificateThumbprint", mandatory=True, sets=_CERT),
-        Param("Certificate", "any", True, sets=("ServicePrincipalCertificate",)),
-        Param(
-            "ApplicationId",
-            sets=(*_CERT, "ServicePrincipalCertificate"),
-            mandatory_sets=(*_CERT, "ServicePrincipalCertificate"),
+    documented(
+        "Connect-MicrosoftTeams",
+        (
+            Param("Credential", "credential"),
+            Param("CertificateThumbprint"),
+            Param("Certificate", "any"),
+            Param("ApplicationId"),
+            Param("TenantId"),
+            Param("AccessTokens", "list"),
+            Param("AccountId"),
+            Param("UseDeviceAuthentication", "switch"),
+            Param("LogLevel"),
+            Param("LogFilePath"),
         ),
-        Param(
-            "TenantId",
-            sets=("UserCredential", *_CERT, "ServicePrincipalCertificate", "Interactive"),
-            mandatory_sets=(*_CERT, "ServicePrincipalCertificate"),
-        ),
-        Param("AccessTokens", "list", True, sets=("AccessToken",)),
-        Param("AccountId", sets=("UserCredential", "Interactive")),
-        Param("UseDeviceAuthentication", "switch", sets=("Interactive",)),
-        Param("LogLevel"),
-        Param("LogFilePath"),
     ),
     connect_microsoft_teams,
-    default_set="Interactive",
+    default_set=default_set("Connect-MicrosoftTeams"),
+    should_process=True,
 )
+# Source: MicrosoftTeams/Disconnect-MicrosoftTeams.md @ 93336da2
 DISCONNECT = Cmdlet(
     "Disconnect-MicrosoftTeams", "online", f"{TEAMS_CONNECT}.DisconnectMicrosoftTeams", (), disconnect_microsoft_teams
 )
@@ -467,6 +473,7 @@ REGISTRY.module("LyncOnlineConnector", legacy_connector)
 REGISTRY.module("SkypeOnlineConnector", legacy_connector)
 REGISTRY.module("MicrosoftTeams", microsoft_teams)
 for _cmdlet in (
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Utility/Import-PSSession.md @ 27138b21
     Cmdlet(
         "Import-PSSession",
         "host",
@@ -484,18 +491,17 @@ for _cmdlet in (
         ),
         import_ps_session,
     ),
+    # Source: PowerShell-Docs 5.1 Microsoft.PowerShell.Core/Remove-PSSession.md @ 27138b21
     Cmdlet(
         "Remove-PSSession",
         "host",
         "Microsoft.PowerShell.Commands.RemovePSSessionCommand",
-        (
-            Param("Session", "list", True, sets=("Session",)),
-            Param("Id", "list", True, sets=("Id",)),
-            Param("Name", "list", sets=("Name",)),
-            Param("ComputerName", "list", sets=("ComputerName",)),
+        documented(
+            "Remove-PSSession",
+            (Param("Session", "list"), Param("Id", "list"), Param("Name", "list"), Param("ComputerName", "list")),
         ),
         remove_ps_session,
-        default_set="Id",
+        default_set=default_set("Remove-PSSession"),
         should_process=True,
     ),
 ):

@@ -15,6 +15,7 @@ from typing import Any
 from ..state import ACCESS_EDGE_FIELDS, HOSTING_PROVIDER_FIELDS, PRODUCTS, VERIFICATION_LEVELS
 from ..values import PSObject, parse_datetime, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
+from .signatures import documented
 
 DEPLOY = "Microsoft.Rtc.Management.Deployment"
 EDGE = "Microsoft.Rtc.Management.WritableConfig.Settings.Edge"
@@ -326,12 +327,13 @@ def set_access_edge(shell: Shell, bound: Bound) -> list[Any]:
 # --- declarations ------------------------------------------------------------------------------
 
 
-def _identity(*sets: str) -> tuple[Param, ...]:
-    return (Param("Identity", sets=sets), Param("Filter", sets=("Filter",)), Param("LocalStore", "switch"))
+def _identity(*sets: str, local_store: bool = True) -> tuple[Param, ...]:
+    """-Identity / -Filter of the Get-Cs* cmdlets; Get-CsPool and Get-CsSipDomain have no -LocalStore."""
+    found = (Param("Identity", sets=sets), Param("Filter", sets=("Filter",)))
+    return (*found, Param("LocalStore", "switch")) if local_store else found
 
 
 _PROVIDER_FIELDS = (
-    Param("Name"),
     Param("Enabled", "bool"),
     Param("EnabledSharedAddressSpace", "bool"),
     Param("HostsOCSUsers", "bool"),
@@ -368,9 +370,8 @@ _EDGE_PARAMS = (
 
 CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
     (
-        Cmdlet(
-            "Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (Param("Report"),), get_server_version
-        ),
+        # Source: SkypeForBusiness/Get-CsServerVersion.md @ 93336da2 (no parameters; output a String)
+        Cmdlet("Get-CsServerVersion", "onprem", f"{DEPLOY}.GetServerVersionCmdlet", (), get_server_version),
         None,
     ),
     (
@@ -380,6 +381,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         SFB_ONLY,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsTopology.md @ 93336da2
         Cmdlet(
             "Get-CsTopology",
             "onprem",
@@ -389,8 +391,20 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         ),
         None,
     ),
-    (Cmdlet("Get-CsPool", "onprem", f"{DEPLOY}.GetPoolCmdlet", _identity("Identity"), get_pool, "Identity"), None),
     (
+        # Source: SkypeForBusiness/Get-CsPool.md @ 93336da2
+        Cmdlet(
+            "Get-CsPool",
+            "onprem",
+            f"{DEPLOY}.GetPoolCmdlet",
+            _identity("Identity", local_store=False),
+            get_pool,
+            "Identity",
+        ),
+        None,
+    ),
+    (
+        # Source: SkypeForBusiness/Get-CsWindowsService.md @ 93336da2
         Cmdlet(
             "Get-CsWindowsService",
             "onprem",
@@ -406,6 +420,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsConfigurationStoreLocation.md @ 93336da2
         Cmdlet(
             "Get-CsConfigurationStoreLocation",
             "onprem",
@@ -416,6 +431,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsManagementStoreReplicationStatus.md @ 93336da2
         Cmdlet(
             "Get-CsManagementStoreReplicationStatus",
             "onprem",
@@ -426,12 +442,19 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsSipDomain.md @ 93336da2
         Cmdlet(
-            "Get-CsSipDomain", "onprem", f"{XDS}.GetSipDomainCmdlet", _identity("Identity"), get_sip_domain, "Identity"
+            "Get-CsSipDomain",
+            "onprem",
+            f"{XDS}.GetSipDomainCmdlet",
+            _identity("Identity", local_store=False),
+            get_sip_domain,
+            "Identity",
         ),
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Get-CsHostingProvider",
             "onprem",
@@ -443,6 +466,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Set-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Set-CsHostingProvider",
             "onprem",
@@ -459,15 +483,15 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/New-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "New-CsHostingProvider",
             "onprem",
             f"{EDGE}.NewHostingProviderCmdlet",
-            (
-                Param("Identity", mandatory=True),
-                Param("ProxyFqdn", mandatory=True),
-                Param("InMemory", "switch"),
-                *_PROVIDER_FIELDS,
+            # -Enabled, -EnabledSharedAddressSpace and -HostsOCSUsers are mandatory too (SYNTAX and yaml).
+            documented(
+                "New-CsHostingProvider",
+                (Param("Identity"), Param("ProxyFqdn"), Param("InMemory", "switch"), *_PROVIDER_FIELDS),
             ),
             new_hosting_provider,
             should_process=True,
@@ -475,6 +499,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Remove-CsHostingProvider.md @ 93336da2
         Cmdlet(
             "Remove-CsHostingProvider",
             "onprem",
@@ -489,6 +514,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Get-CsAccessEdgeConfiguration.md @ 93336da2
         Cmdlet(
             "Get-CsAccessEdgeConfiguration",
             "onprem",
@@ -500,6 +526,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
     (
+        # Source: SkypeForBusiness/Set-CsAccessEdgeConfiguration.md @ 93336da2
         Cmdlet(
             "Set-CsAccessEdgeConfiguration",
             "onprem",

@@ -222,6 +222,8 @@ def _federation_params(legacy: bool) -> tuple[Param, ...]:
         Param("AllowedDomainsAsAList", "any"),
     ]
     for key, (prop, _check, _default, _legacy) in _fields(legacy).items():
+        if key == "customize_federation":
+            continue  # a property of the Get output only: no Set page documents -CustomizeFederation
         kind = "any" if key in ("allowed_domains", "blocked_domains", "allowed_trial_tenant_domains") else "bool"
         if key == "external_access_with_trial_tenants":
             params.append(
@@ -246,6 +248,8 @@ def tenant_cmdlets(legacy: bool, module_version: str = "0") -> list[Cmdlet]:
         Param("Tenant"),
         Param("LocalStore", "switch"),
     )
+    # Sources: MicrosoftTeams/<name>.md @ 93336da2 for the module's own cmdlets, skype/<name>.md @ 1f33df4d
+    # (Skype Online connector) for the legacy session proxies; see tests/lab/reference/cmdlets.json.
     specs = (
         (
             "Get-CsTenant",

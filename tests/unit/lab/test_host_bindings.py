@@ -33,7 +33,11 @@ def test_unknown_parameter(lab: Lab) -> None:
 
 def test_missing_mandatory_parameter_in_noninteractive_mode(lab: Lab) -> None:
     error = error_of(lab, "New-CsHostingProvider", {"Identity": "Office365"}, ["SkypeForBusiness"])
-    assert error["message"] == "Cannot process command because of one or more missing mandatory parameters: ProxyFqdn."
+    # The page makes -Enabled, -EnabledSharedAddressSpace and -HostsOCSUsers mandatory as well.
+    assert error["message"] == (
+        "Cannot process command because of one or more missing mandatory parameters: "
+        "ProxyFqdn Enabled EnabledSharedAddressSpace HostsOCSUsers."
+    )
     assert error["fqid"] == f"MissingMandatoryParameter,{EDGE}.NewHostingProviderCmdlet"
 
 
