@@ -13,10 +13,10 @@ options:
       - The PowerShell module used to reach the tenant from the Lync server.
       - V(microsoft_teams) is the MicrosoftTeams module (4.x or later), the only one Microsoft still supports.
       - V(skype_online_connector) and V(lync_online_connector) are the retired legacy connectors
-        (C(New-CsOnlineSession)); they only work with a user name and password.
-      - V(auto) uses the first installed of V(microsoft_teams), V(skype_online_connector), V(lync_online_connector)
-        (only V(microsoft_teams) with certificate authentication). The choice is made on the host in the same
-        command, so it costs nothing.
+        (C(New-CsOnlineSession)); they only work with a user name and password, run only when named here,
+        and every run with one returns a warning that it is retired.
+      - V(auto) uses V(microsoft_teams) only, and fails with reason C(connector_missing) when MicrosoftTeams is
+        not installed, even if a legacy connector is.
     type: str
     choices: [auto, microsoft_teams, skype_online_connector, lync_online_connector]
     default: auto

@@ -31,7 +31,7 @@ if t.TYPE_CHECKING:
 SOURCE_TYPES = ("msi", "repository", "folder")
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
-    "name": {"type": "str", "default": "microsoft_teams", "choices": list(_online.AUTO_ORDER)},
+    "name": {"type": "str", "default": "microsoft_teams", "choices": list(_online.CONNECTORS)},
     "version": {"type": "str"},
     "minimum_version": {"type": "str"},
     "source": {"type": "str"},
@@ -62,10 +62,7 @@ MSI_PRODUCTS = {
     "LyncOnlineConnector": re.compile(r"Lync Online.*PowerShell|PowerShell.*Lync Online", re.I),
 }
 MODULE_PROPERTIES = ("Name", "Version", "ModuleBase")
-RETIRED = (
-    "{module} is retired: Skype for Business Online was retired on 2021-07-31 and New-CsOnlineSession no longer "
-    "connects. Use name=microsoft_teams (MicrosoftTeams 4.x or later)."
-)
+RETIRED = _online.RETIRED
 
 # ASCII digits only: \d also matches other scripts' digits (Arabic-Indic six, U+0666), which int() reads but
 # PowerShell's [version] and Install-Module -RequiredVersion refuse on the host.
@@ -640,7 +637,7 @@ def manage(action: ActionBase, options: Options, check_mode: bool) -> dict[str, 
     if options.state == "present":
         result = _present(action, options, detection, before, check_mode)
         if options.connector.legacy:
-            result.setdefault("warnings", []).insert(0, RETIRED.format(module=options.module))
+            result.setdefault("warnings", []).insert(0, RETIRED.format(module=options.module, option="name"))
         return result
     return _absent(action, options, detection, before, check_mode)
 

@@ -107,7 +107,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
 
     after: dict[str, t.Any] = before | changes
     changed = bool(changes)
-    warnings: list[str] = []
+    warnings = _online.retirement_warnings(args)
     if not check_mode:
         after, changed = _applied(response, args, desired, before, session, warnings)
     warnings.extend(_online.close_warnings(response))

@@ -36,13 +36,20 @@ CONNECTORS: dict[str, Connector] = {
     "skype_online_connector": Connector("skype_online_connector", "SkypeOnlineConnector", "New-CsOnlineSession", True),
     "lync_online_connector": Connector("lync_online_connector", "LyncOnlineConnector", "New-CsOnlineSession", True),
 }
-# Preference of connector=auto: the supported module first, then the newer legacy one.
-AUTO_ORDER = ("microsoft_teams", "skype_online_connector", "lync_online_connector")
+# What connector=auto may pick. Only MicrosoftTeams: Skype for Business Online was retired on 2021-07-31
+# ("Skype for Business Online retirement", Microsoft Learn) and MicrosoftTeams 2.0.0 removed
+# New-CsOnlineSession, so a legacy connector found on the host would only fail later with an endpoint
+# error that points at the wrong option. The legacy connectors run only when named, with RETIRED as a warning.
+AUTO_ORDER = ("microsoft_teams",)
+RETIRED = (
+    "{module} is retired: Skype for Business Online was retired on 2021-07-31 and New-CsOnlineSession no longer "
+    "connects. Use {option}=microsoft_teams (MicrosoftTeams 4.x or later)."
+)
 
 MAX_BACKOFF_SECONDS = 300
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
-    "connector": {"type": "str", "default": "auto", "choices": ["auto", *AUTO_ORDER]},
+    "connector": {"type": "str", "default": "auto", "choices": ["auto", *CONNECTORS]},
     "username": {"type": "str"},
     "password": {"type": "str", "no_log": True},
     "certificate_thumbprint": {"type": "str"},
@@ -81,9 +88,11 @@ def check_options(args: dict[str, t.Any]) -> None:
             "Certificate authentication needs connector=microsoft_teams: the legacy connectors "
             f"({args['connector']}) accept only a user name and password."
         )
-    if args.get("override_admin_domain") and args["connector"] == "microsoft_teams":
+    if args.get("override_admin_domain") and not CONNECTORS[candidates(args)[0].name].legacy:
         raise AnsibleActionFail(
-            "override_admin_domain applies to the legacy connectors only; MicrosoftTeams finds its endpoint itself."
+            "override_admin_domain applies to the legacy connectors only; MicrosoftTeams finds its endpoint itself "
+            f"(connector={args['connector']} uses MicrosoftTeams). Leave it out, or name the legacy connector "
+            "(connector=lync_online_connector or skype_online_connector)."
         )
 
 
@@ -138,6 +147,14 @@ def session(connector: Connector, args: dict[str, t.Any], commands: t.Iterable[s
     )
 
 
+def retirement_warnings(args: dict[str, t.Any]) -> list[str]:
+    """The warning a named legacy connector earns on every run, successful or not."""
+    connector = CONNECTORS.get(args["connector"])
+    if connector is None or not connector.legacy:
+        return []
+    return [RETIRED.format(module=connector.module, option="connector")]
+
+
 def account(args: dict[str, t.Any]) -> str:
     return args.get("username") or f"application {args.get('application_id')}"
 
@@ -184,7 +201,17 @@ def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attemp
         "module": " or ".join(c.module for c in candidates(args)),
     }
     diagnosis = diagnose(error, **context)
+    if diagnosis.reason == "connector_missing" and args["connector"] == "auto":
+        # The legacy connectors may well be installed: say why auto did not take them.
+        diagnosis = dataclasses.replace(
+            diagnosis,
+            remedy=f"{diagnosis.remedy} connector=auto uses MicrosoftTeams only; a retired legacy connector "
+            "(lync_online_connector, skype_online_connector) runs only when named in the connector option.",
+        )
     extra: dict[str, t.Any] = {"attempts": attempts}
+    warnings = retirement_warnings(args)
+    if warnings:
+        extra["warnings"] = warnings
     if response.online is not None:
         extra["session_closed"] = session_closed(response)
     raise HostError(diagnosis, error, **extra)

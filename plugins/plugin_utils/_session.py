@@ -80,7 +80,7 @@ def probe(
             None,
             **session,
         )
-    warnings: list[str] = []
+    warnings = _online.retirement_warnings(args)
     tenant = tenant_info(raw, _sip_domain_status(response.step("sip_domains"), warnings))
     warnings.extend(_online.close_warnings(response))
     online = response.online

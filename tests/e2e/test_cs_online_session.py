@@ -108,6 +108,29 @@ def test_returned_tenant_facts(lab_factory: t.Callable[..., Lab], tmp_path: path
     assert "CONNECTOR=lync_online_connector" in out.stdout
 
 
+def test_auto_does_not_pick_the_installed_legacy_connector(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path
+) -> None:
+    """Only LyncOnlineConnector is installed: auto fails before any session, the named connector warns."""
+    lab = lab_factory("lync2013-ready")
+    tasks = [
+        {**session_task(connector="auto", override_admin_domain=None), "ignore_errors": True},
+        {"name": "Show auto", "ansible.builtin.debug": {"msg": "AUTO={{ probe.reason }}"}},
+        session_task(),
+    ]
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
+    final = lab.stop()
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "AUTO=connector_missing" in out.stdout
+    assert "connector=auto uses MicrosoftTeams only" in out.stdout
+    assert "[WARNING]: LyncOnlineConnector is retired" in out.stdout + out.stderr
+    # Two commands, one legacy session: the auto task never tried New-CsOnlineSession.
+    assert wsman_commands(lab) == 2
+    connects = [e for e in lab.journal("cmdlet") if e["name"] == "New-CsOnlineSession"]
+    assert len(connects) == 1
+    assert_sessions_closed(lab, final)
+
+
 def test_session_limit_retries_then_fails_clearly(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path) -> None:
     def full(data: dict[str, t.Any]) -> None:
         data["tenant"]["admins"][0]["open_sessions"] = 3

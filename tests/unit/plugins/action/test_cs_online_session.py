@@ -51,7 +51,8 @@ def test_legacy_connector_reports_the_tenant_and_closes_the_session() -> None:
     assert isinstance(result["connect_seconds"], float)
     assert result["session_closed"] is True
     assert result["attempts"] == 1
-    assert "warnings" not in result
+    # Named explicitly, the retired connector still runs, and says it is retired.
+    assert result["warnings"] == [_online.RETIRED.format(module="LyncOnlineConnector", option="connector")]
     assert "diff" not in result
     assert len(connection.commands) == 1
     assert len(lab.sessions("open")) == 1
@@ -152,38 +153,56 @@ def test_the_password_never_appears_in_the_result() -> None:
 
 
 @pytest.mark.parametrize(
-    ("modules", "expected"),
+    "modules",
     [
-        ([{"name": "LyncOnlineConnector", "version": "5.0.8308.857", "installed_by": "msi"}], "lync_online_connector"),
-        (
-            [
-                {"name": "LyncOnlineConnector", "version": "5.0.8308.857", "installed_by": "msi"},
-                {"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"},
-            ],
-            "skype_online_connector",
-        ),
-        (
-            [
-                {"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"},
-                {"name": "MicrosoftTeams", "version": "6.1.0"},
-            ],
-            "microsoft_teams",
-        ),
+        [{"name": "LyncOnlineConnector", "version": "5.0.8308.857", "installed_by": "msi"}],
+        [{"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"}],
+        [
+            {"name": "LyncOnlineConnector", "version": "5.0.8308.857", "installed_by": "msi"},
+            {"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"},
+        ],
     ],
-    ids=["only-lync", "skype-over-lync", "teams-first"],
+    ids=["only-lync", "only-skype", "both-legacy"],
 )
-def test_auto_picks_the_best_installed_connector(modules: list[dict[str, str]], expected: str) -> None:
+def test_auto_never_picks_a_retired_connector(modules: list[dict[str, str]]) -> None:
     data = state("lync2013-ready")
     data["host"]["modules"] = modules
     lab = Lab(data)
-    result, connection = lab.run({**LEGACY, "connector": "auto"})
+    result, connection = lab.run({"connector": "auto", "username": ADMIN, "password": PASSWORD})
+    assert result["failed"] is True
+    assert result["reason"] == "connector_missing"
+    assert "MicrosoftTeams is not installed" in result["msg"]
+    assert "runs only when named" in result["msg"]
+    assert "warnings" not in result
+    # The runner was offered MicrosoftTeams alone, and no legacy session was attempted.
+    sent = decode_payload(connection.commands[0][2])["request"]["online"]
+    assert [candidate["module"] for candidate in sent] == ["MicrosoftTeams"]
+    assert lab.journal.select("cmdlet", name="New-CsOnlineSession") == []
+    assert lab.sessions() == []
+
+
+def test_auto_picks_microsoft_teams_beside_a_legacy_connector() -> None:
+    data = state("lync2013-ready")
+    data["host"]["modules"] = [
+        {"name": "SkypeOnlineConnector", "version": "7.0.0.0", "installed_by": "msi"},
+        {"name": "MicrosoftTeams", "version": "6.1.0"},
+    ]
+    lab = Lab(data)
+    result, connection = lab.run({"connector": "auto", "username": ADMIN, "password": PASSWORD})
     assert "failed" not in result, result
-    assert result["connector"] == expected
+    assert result["connector"] == "microsoft_teams"
+    assert "warnings" not in result
     assert len(connection.commands) == 1
     assert_closed(lab)
-    if expected == "microsoft_teams":
-        # The legacy-only override is not passed to Connect-MicrosoftTeams.
-        assert "OverrideAdminDomain" not in lab.journal.select("cmdlet", name="Connect-MicrosoftTeams")[0]["params"]
+
+
+def test_override_admin_domain_with_auto_is_refused_before_sending() -> None:
+    lab = Lab("lync2013-ready")
+    result, connection = lab.run({**LEGACY, "connector": "auto"})
+    assert result["failed"] is True
+    assert "override_admin_domain applies to the legacy connectors only" in result["msg"]
+    assert "connector=lync_online_connector" in result["msg"]
+    assert connection.commands == []
 
 
 def test_skype_online_connector() -> None:
@@ -204,7 +223,7 @@ def test_sip_domain_cmdlet_missing_only_warns() -> None:
     assert "failed" not in result, result
     assert result["tenant"]["sip_domain_status"] is None
     assert result["tenant"]["sip_domains"] == ["contoso.com"]
-    assert "Get-CsOnlineSipDomain failed or is not available" in result["warnings"][0]
+    assert "Get-CsOnlineSipDomain failed or is not available" in result["warnings"][1]
     assert_closed(lab)
 
 
@@ -275,7 +294,7 @@ def test_auto_with_no_connector_installed() -> None:
     lab = Lab("broken")
     result, _connection = lab.run({"username": ADMIN, "password": PASSWORD})
     assert result["reason"] == "connector_missing"
-    assert "MicrosoftTeams or SkypeOnlineConnector or LyncOnlineConnector" in result["msg"]
+    assert "The online connector module MicrosoftTeams is not installed" in result["msg"]
     assert result["error_record"]["fqid"] == "LyncHybrid.ConnectorMissing"
 
 

@@ -161,7 +161,11 @@ def test_apply_sends_one_set_with_only_the_drifted_value(name: str, auth: dict[s
     before_federation = lab.before["tenant"]["federation"]
     assert lab.federation == {**before_federation, "shared_sip_address_space": True}
     assert result["session_closed"] is True and result["attempts"] == 1
-    assert "warnings" not in result
+    # A named legacy connector is warned about, MicrosoftTeams is not.
+    legacy = auth["connector"] == "lync_online_connector"
+    assert result.get("warnings", []) == (
+        [_online.RETIRED.format(module="LyncOnlineConnector", option="connector")] if legacy else []
+    )
     assert_closed(lab)
 
 
@@ -448,7 +452,7 @@ def test_a_failed_read_back_after_a_set_is_a_warning() -> None:
     result = run_on(rewrite_step(lab, "after", lost), {**LEGACY, **SSAS_ON})
     assert ok(result)["changed"] is True
     assert result["federation"]["SharedSipAddressSpace"] is True
-    assert result["warnings"] == [
+    assert result["warnings"][1:] == [
         "The change was made but reading it back failed (Micro delay applied.); 'federation' shows the values sent."
     ]
     assert lab.federation["shared_sip_address_space"] is True
