@@ -53,7 +53,7 @@ PS51: VersionKey = (5, 1, 0, 0)
 ALL_USERS_MODULES = r"C:\Program Files\WindowsPowerShell\Modules"
 MODULES_UNDER_PROGRAM_FILES = r"WindowsPowerShell\Modules"
 # Installed programs (Add/Remove Programs), where an MSI-installed legacy connector is listed.
-UNINSTALL_KEYS = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*"
+UNINSTALL_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
 # Display names of the legacy connectors' MSIs; the word order is not the same in every release.
 MSI_PRODUCTS = {
     "SkypeOnlineConnector": re.compile(
@@ -210,9 +210,18 @@ def detection_steps(options: Options) -> list[_runner.Step]:
             )
         )
         if options.module in MSI_PRODUCTS:
-            steps.append(
-                _probe("programs", "Get-ItemProperty", {"Path": UNINSTALL_KEYS}, ("DisplayName", "DisplayVersion"))
-            )
+            # Key by key: one malformed value under any Uninstall key fails a wildcard Get-ItemProperty in
+            # Windows PowerShell 5.1 (PowerShell/PowerShell#9552); a per-key failure is reported, not fatal.
+            steps += [
+                _probe("program_keys", "Get-ChildItem", {"LiteralPath": UNINSTALL_KEY}, ("PSPath",)),
+                _runner.Step(
+                    "programs",
+                    "Get-ItemProperty",
+                    select=("DisplayName", "DisplayVersion"),
+                    continue_on_error=True,
+                    for_each=_runner.ForEach("program_keys", "PSPath", "LiteralPath"),
+                ),
+            ]
     elif options.source_type == "msi":
         steps.append(_probe("source", "Test-Path", {"LiteralPath": options.source, "PathType": "Leaf"}))
     elif options.source_type == "repository":
@@ -355,7 +364,20 @@ def _msi_products(options: Options, detection: _runner.Response) -> list[str]:
         # Without the list, an MSI install would be mistaken for a copied folder and deleted under the MSI.
         _fail_step(step, "list the installed programs (to find the connector's MSI)")
     names = [str(row.get("DisplayName") or "") for row in _rows(detection, "programs")]
-    return sorted({name for name in names if pattern.search(name)})
+    found = sorted({name for name in names if pattern.search(name)})
+    if step.item_errors and not found:
+        # The MSI may be listed under the key that could not be read: deleting its folder is not safe.
+        keys = "; ".join(f"{record.target} ({record.message.rstrip('.')})" for record in step.item_errors)
+        raise HostError(
+            Diagnosis(
+                "host_error",
+                f"Could not read every installed program (to find the connector's MSI): unreadable keys: {keys}.",
+                "Repair or remove the malformed value under that Uninstall key (regedit shows it as an invalid "
+                "value), then run the task again.",
+            ),
+            step.item_errors[0],
+        )
+    return found
 
 
 def _under(path: str, root: str) -> bool:

@@ -28,7 +28,7 @@ if t.TYPE_CHECKING:
 # The runner imports the newest of these that is installed (Lync on 2013, SkypeForBusiness on 2015/2019).
 ONPREM_MODULES = ("SkypeForBusiness", "Lync")
 ONLINE_CONNECTOR_MODULES = tuple(connector.module for connector in _online.CONNECTORS.values())
-UNINSTALL_KEYS = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall\*"
+UNINSTALL_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
 
 # The parts a caller can leave out with gather_subset; the minimal facts (release,
 # management module, PowerShell, OS) are always read because the checks need them.
@@ -64,9 +64,12 @@ class Read:
     cmdlet: str
     params: dict[str, t.Any] = dataclasses.field(default_factory=dict)
     select: tuple[str, ...] | None = None
+    for_each: _runner.ForEach | None = None
 
     def step(self) -> _runner.Step:
-        return _runner.Step(self.id, self.cmdlet, dict(self.params), select=self.select, continue_on_error=True)
+        return _runner.Step(
+            self.id, self.cmdlet, dict(self.params), select=self.select, continue_on_error=True, for_each=self.for_each
+        )
 
 
 # Get-CsHostingProvider property -> fact key.
@@ -93,7 +96,16 @@ READS: tuple[Read, ...] = (
     ),
     Read("computer", None, "Get-CimInstance", {"ClassName": "Win32_ComputerSystem"}, ("Name", "DNSHostName", "Domain")),
     Read("patch_version", "build", "Get-CsServerPatchVersion", select=("ComponentName", "Version")),
-    Read("installed", "build", "Get-ItemProperty", {"Path": UNINSTALL_KEYS}, ("DisplayName", "DisplayVersion")),
+    # Key by key: in Windows PowerShell 5.1 one malformed value under any Uninstall key fails a wildcard
+    # Get-ItemProperty over all of them (PowerShell/PowerShell#9552), and on Lync 2013 this is the only build source.
+    Read("uninstall_keys", "build", "Get-ChildItem", {"LiteralPath": UNINSTALL_KEY}, ("PSPath",)),
+    Read(
+        "installed",
+        "build",
+        "Get-ItemProperty",
+        select=("DisplayName", "DisplayVersion"),
+        for_each=_runner.ForEach("uninstall_keys", "PSPath", "LiteralPath"),
+    ),
     Read("topology", "topology", "Get-CsTopology", select=("Sites",)),
     Read("pools", "topology", "Get-CsPool", select=("Identity", "Fqdn", "Site", "Services", "Computers")),
     Read("sip_domains", "topology", "Get-CsSipDomain", select=("Identity", "Name", "IsDefault")),
@@ -253,7 +265,17 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "os": _os(steps["os"]),
         "errors": [_error_entry(read, steps[read.id]) for read in READS if _failed(read, steps)],
     }
-    messages = {entry["step"]: f"{entry['cmdlet']} failed: {entry['message']}" for entry in facts["errors"]}
+    # Unreadable items of a key-by-key read (a malformed registry value) are listed in errors too, named by their item,
+    # but the read answered for every other item.
+    facts["errors"] += [
+        {"step": read.id, "cmdlet": read.cmdlet, **record.to_result()}
+        for read in READS
+        if read.id in steps
+        for record in steps[read.id].item_errors
+    ]
+    messages: dict[str, str] = {}
+    for entry in facts["errors"]:
+        messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}")
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]

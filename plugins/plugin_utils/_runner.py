@@ -84,6 +84,8 @@ class StepResult:
     output: list[t.Any]
     error: ErrorRecord | None
     sent: tuple[str, ...]
+    # for_each steps: one record per item whose call failed (its target is the item).
+    item_errors: tuple[ErrorRecord, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -119,6 +121,19 @@ class Response:
 
 
 @dataclasses.dataclass(frozen=True)
+class ForEach:
+    """Call a step's cmdlet once per value of ``property`` in an earlier step's output, bound to ``parameter``.
+
+    Each call fails alone: a host where one item cannot be read (a malformed registry
+    value under one Uninstall key) still answers for every other item.
+    """
+
+    step: str
+    property: str
+    parameter: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Step:
     """One cmdlet call. See docs/architecture.md for the meaning of each field."""
 
@@ -129,6 +144,7 @@ class Step:
     select: tuple[str, ...] | None = None
     when_differs: dict[str, t.Any] | None = None
     continue_on_error: bool = False
+    for_each: ForEach | None = None
 
     def to_wire(self) -> dict[str, t.Any]:
         data = dataclasses.asdict(self)
@@ -295,6 +311,9 @@ def _response_from_wire(data: dict[str, t.Any]) -> Response:
             output=list(raw.get("output") or []),
             error=ErrorRecord.from_wire(raw.get("error")),
             sent=tuple(raw.get("sent") or ()),
+            item_errors=tuple(
+                record for record in (ErrorRecord.from_wire(item) for item in raw.get("item_errors") or ()) if record
+            ),
         )
     return Response(
         ps_version=str(data.get("ps_version") or ""),

@@ -139,6 +139,35 @@ function Get-LhDriftParameters {
     return $drifted
 }
 
+function Invoke-LhEach {
+    # One call per value that an earlier step returned, each value bound to one parameter.
+    # A failing call costs only its own item (reported with the item as its target): in
+    # Windows PowerShell 5.1 one malformed registry value stops a wildcard Get-ItemProperty
+    # over every Uninstall key, while a call per key loses only that key.
+    param($Each, [string]$Command, $Parameters, $Select, $Results, $Failures)
+    if ($Each.parameter -notmatch $ParameterPattern) { throw "Invalid parameter name '$($Each.parameter)'." }
+    $collected = New-Object System.Collections.ArrayList
+    $earlier = $Results | Where-Object { $_.id -eq $Each.step } | Select-Object -First 1
+    # No items because the listing failed must not read as "no items".
+    if ($null -eq $earlier -or $earlier.status -ne 'ok') { throw "Step '$($Each.step)' returned no items to take." }
+    foreach ($row in @($earlier.output)) {
+        if (-not ($row -is [System.Collections.IDictionary])) { continue }
+        $item = $row[$Each.property]
+        if ($null -eq $item) { continue }
+        $Parameters[$Each.parameter] = $item
+        try {
+            $output = & $Command @Parameters -ErrorAction Stop
+            foreach ($object in @($output)) { [void]$collected.Add($object) }
+        }
+        catch {
+            $failure = ConvertTo-LhError -Record $_
+            $failure.target = [string]$item
+            [void]$Failures.Add($failure)
+        }
+    }
+    return Select-LhOutput -Objects $collected.ToArray() -Select $Select
+}
+
 function Invoke-LhStep {
     # A step the runner refuses (bad name, bad parameter, nothing to compare) is
     # reported as that step's error, like a failing cmdlet.
@@ -158,8 +187,16 @@ function Invoke-LhStep {
             $command = "$verb-$OnlinePrefix$noun"
         }
         $result.sent = @($parameters.Keys | Sort-Object)
-        $output = & $command @parameters -ErrorAction Stop
-        $result.output = Select-LhOutput -Objects $output -Select $Step.select
+        if ($null -ne $Step.for_each) {
+            $failures = New-Object System.Collections.ArrayList
+            $result.output = Invoke-LhEach -Each $Step.for_each -Command $command -Parameters $parameters -Select $Step.select -Results $Results -Failures $failures
+            $result.item_errors = $failures.ToArray()
+            $result.sent = @($parameters.Keys | Sort-Object)
+        }
+        else {
+            $output = & $command @parameters -ErrorAction Stop
+            $result.output = Select-LhOutput -Objects $output -Select $Step.select
+        }
     }
     catch {
         $result.status = 'error'

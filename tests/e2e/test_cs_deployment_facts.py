@@ -110,3 +110,46 @@ def test_host_without_lync_fails_clearly(lab_factory: t.Callable[..., Lab], tmp_
     assert gathered["cs_deployment"]["powershell_version"] == "5.1.17763.1"
     assert len(_winrm_commands(lab)) == 1
     assert [event["name"] for event in lab.journal("cmdlet")] == ["Get-Module"]
+
+
+def test_malformed_uninstall_value_leaves_the_lync_2013_build_readable(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path
+) -> None:
+    """A foreign Uninstall key with an invalid REG_DWORD (NetBeans' NoModify) costs only that key."""
+    data = yaml.safe_load((STATES / "lync2013-ready.yml").read_text(encoding="utf-8"))
+    data["host"]["uninstall"] = [
+        {"display_name": "NetBeans IDE 8.2", "display_version": "8.2", "key": "nbi-nb-base-8.2.0.0",
+         "malformed_value": "NoModify"},
+    ]  # fmt: skip
+    state_file = tmp_path / "malformed.yml"
+    state_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    lab = lab_factory(state_file)
+    play = [
+        {
+            "hosts": "lync_servers",
+            "gather_facts": False,
+            "tasks": [
+                {"name": "Gather", "lync.hybrid.cs_deployment_facts": {"gather_subset": ["build"]}},
+                {
+                    "name": "Show",
+                    "ansible.builtin.debug": {
+                        "msg": "RESULT={{ {'build': cs_deployment.build, 'source': cs_deployment.build_source, "
+                        "'errors': cs_deployment.errors} | to_json }}"
+                    },
+                },
+            ],
+        }
+    ]
+    playbook = tmp_path / "malformed-play.yml"
+    playbook.write_text(yaml.safe_dump(play, sort_keys=False), encoding="utf-8")
+    result = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    line = next(line for line in result.stdout.splitlines() if "RESULT=" in line)
+    shown = json.loads(json.loads(line.split(": ", 1)[1].rstrip(","))[len("RESULT=") :])
+    assert shown["build"] == "5.0.8308.1182" and shown["source"] == "uninstall_registry"
+    assert [(e["step"], e["message"]) for e in shown["errors"]] == [("installed", "Specified cast is not valid.")]
+    assert shown["errors"][0]["target"].endswith("nbi-nb-base-8.2.0.0")
+    assert len(_winrm_commands(lab)) == 1
+    reads = [e for e in lab.journal("cmdlet") if e["name"] == "Get-ItemProperty"]
+    # Three Lync components, the connector MSI and NetBeans: one read each, only NetBeans fails.
+    assert len(reads) == 5 and sum(e["status"] != "ok" for e in reads) == 1

@@ -313,7 +313,14 @@ _HOST = _obj(
         ),
         "uninstall": (
             _list(
-                _obj({"display_name": (_nonempty, REQUIRED), "display_version": (_str, ""), "key": (_opt(_str), None)})
+                _obj(
+                    {
+                        "display_name": (_nonempty, REQUIRED),
+                        "display_version": (_str, ""),
+                        "key": (_opt(_str), None),
+                        "malformed_value": (_opt(_str), None),
+                    }
+                )
             ),
             [],
         ),

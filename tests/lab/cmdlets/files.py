@@ -173,6 +173,11 @@ def get_child_item(shell: Shell, bound: Bound) -> list[Any]:
     pattern = wildcard(bound.get("Filter") or "*")
     found = []
     for path in _paths(bound) or ["C:\\"]:
+        if str(path).lower().startswith(("hklm:", "registry::", "microsoft.powershell.core\\registry::")):
+            from .host import uninstall_keys  # the registry lives with the installed programs
+
+            found += uninstall_keys(shell, path)
+            continue
         root = norm(path)
         if known.get(root, ("",))[0] != "Container":
             if root in known:

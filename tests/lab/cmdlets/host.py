@@ -8,6 +8,7 @@ deployment and the MSI-installed modules, so it always agrees with them.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -151,10 +152,70 @@ def uninstall_entries(shell: Shell) -> list[dict[str, Any]]:
     return found
 
 
+def _hklm(path: Any) -> str:
+    """A registry path in drive form, given as HKLM:, Registry:: or a provider-qualified PSPath (as Windows accepts)."""
+    text = ps_string(path)
+    if text.lower().startswith("microsoft.powershell.core\\registry::"):
+        text = text.split("\\", 1)[1]
+    return re.sub("^Registry::HKEY_LOCAL_MACHINE", "HKLM:", text, flags=re.IGNORECASE)
+
+
+def _registry_key(entry: dict[str, Any]) -> dict[str, str]:
+    """The names a registry key carries (.NET RegistryKey.Name, and the provider's PSChildName / PSPath)."""
+    return {
+        "Name": f"HKEY_LOCAL_MACHINE\\{UNINSTALL_KEY[6:]}\\{entry['key']}",
+        "PSChildName": entry["key"],
+        "PSPath": f"{REGISTRY_PROVIDER}::HKEY_LOCAL_MACHINE\\{UNINSTALL_KEY[6:]}\\{entry['key']}",
+    }
+
+
+def _malformed() -> Exception:
+    """Windows PowerShell 5.1 reading a REG_DWORD whose data is longer than 4 bytes (RegistryKey.GetValue then
+    returns byte[], which the registry provider casts to int): "Specified cast is not valid.", FQID
+    System.InvalidCastException,...GetItemPropertyCommand, and it ends the whole command, even with
+    -ErrorAction SilentlyContinue, so a wildcard read over all Uninstall keys returns nothing after it.
+    Source: PowerShell/PowerShell issue 9552 (Windows PowerShell 5.1; fixed in PowerShell 7 only, PR 21115) and
+    issue 26700 (the cast in RegistryWrapper.ConvertValueToUIntFromRegistryIfNeeded). The TargetObject is assumed.
+    """
+    return ps_error(
+        "Specified cast is not valid.",
+        f"System.InvalidCastException,{PSCORE}.GetItemPropertyCommand",
+        "NotSpecified",
+        "System.InvalidCastException",
+        "",
+    )
+
+
+def uninstall_keys(shell: Shell, path: Any) -> list[Any]:
+    """Get-ChildItem of the Uninstall key: one RegistryKey per entry, no value read (so none can fail).
+
+    Source: PowerShell-Docs 5.1 Get-ChildItem.md @ 27138b21 (example "Get registry keys from a registry hive":
+    Get-ChildItem on a registry path returns the keys, RegistryKey objects). The 32-bit view is empty here.
+    """
+    text = _hklm(path)
+    if norm(text) == norm(UNINSTALL_KEY_32):
+        return []
+    if norm(text) != norm(UNINSTALL_KEY):
+        raise ps_error(
+            f"Cannot find path '{text}' because it does not exist.",
+            f"PathNotFound,{PSCORE}.GetChildItemCommand",
+            "ObjectNotFound",
+            "System.Management.Automation.ItemNotFoundException",
+            text,
+        )
+    keys = []
+    for entry in sorted(uninstall_entries(shell), key=lambda e: e["key"].lower()):
+        names = {**_registry_key(entry), "Property": ["DisplayName", "DisplayVersion", "Publisher"]}
+        keys.append(
+            PSObject({**names, "SubKeyCount": 0, "ValueCount": 3}, "Microsoft.Win32.RegistryKey", names["Name"])
+        )
+    return keys
+
+
 def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
     rows = []
     for path in bound.get("LiteralPath") or bound.get("Path"):
-        text = ps_string(path).replace("Registry::HKEY_LOCAL_MACHINE", "HKLM:")
+        text = _hklm(path)
         parent, _separator, leaf = text.rstrip("\\").rpartition("\\")
         if norm(text) == norm(ENVIRONMENT_KEY):
             variables = environment(shell, machine=True)
@@ -173,14 +234,17 @@ def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
                 text,
             )
         pattern = wildcard(leaf if "LiteralPath" not in bound else leaf.replace("*", "[*]"))
-        for entry in uninstall_entries(shell):
+        for entry in sorted(uninstall_entries(shell), key=lambda e: e["key"].lower()):
             if pattern.match(entry["key"]):
+                if entry.get("malformed_value"):
+                    raise _malformed()
+                names = _registry_key(entry)
                 props = {
                     "DisplayName": entry["display_name"],
                     "DisplayVersion": entry["display_version"],
                     "Publisher": "Microsoft Corporation",
-                    "PSChildName": entry["key"],
-                    "PSPath": f"{REGISTRY_PROVIDER}::HKEY_LOCAL_MACHINE\\{UNINSTALL_KEY[6:]}\\{entry['key']}",
+                    "PSChildName": names["PSChildName"],
+                    "PSPath": names["PSPath"],
                 }
                 rows.append(PSObject(props))
     return rows

@@ -391,7 +391,7 @@ def test_old_powershell_fails_its_check() -> None:
         (["!all"], MINIMAL_STEPS, ["management_module", "powershell_version"]),
         (
             ["build", "federation"],
-            [*MINIMAL_STEPS, "patch_version", "installed", "hosting_providers", "access_edge"],
+            [*MINIMAL_STEPS, "patch_version", "uninstall_keys", "installed", "hosting_providers", "access_edge"],
             ["management_module", "build_minimum", "hosting_provider", "access_edge", "powershell_version"],
         ),
         (
@@ -404,7 +404,8 @@ def test_old_powershell_fails_its_check() -> None:
             [
                 s
                 for s in ALL_STEPS
-                if s not in ("cms_location", "cms_replication", "connectors", "patch_version", "installed")
+                if s
+                not in ("cms_location", "cms_replication", "connectors", "patch_version", "uninstall_keys", "installed")
             ],
             [
                 "management_module",
@@ -522,3 +523,26 @@ def test_cms_location_written_as_an_object_is_kept_as_text() -> None:
     )
     assert _deployment._text(step) == "BackEndServer=sql01.contoso.com; SqlInstanceName=rtc"
     assert _deployment._text(_runner.StepResult("cms_location", "ok", [], None, ())) is None
+
+
+def test_a_malformed_uninstall_entry_costs_only_its_own_key() -> None:
+    """Lync 2013 (no Get-CsServerPatchVersion): the build still comes from the registry, key by key."""
+    data = state("lync2013-ready")
+    data["host"]["uninstall"] = [
+        {"display_name": "NetBeans IDE 8.2", "display_version": "8.2", "key": "nbi-nb-base-8.2.0.0",
+         "malformed_value": "NoModify"},
+    ]  # fmt: skip
+    result, lab, connection = run(data)
+    found = facts(result)
+    assert found["build"] == "5.0.8308.1182"
+    assert found["build_source"] == "uninstall_registry"
+    assert found["build_meets_minimum"] is True
+    assert "build_minimum" not in found["failed_checks"]
+    (unreadable,) = [e for e in found["errors"] if e["step"] == "installed"]
+    assert unreadable["message"] == "Specified cast is not valid."
+    assert unreadable["target"].endswith(r"\Uninstall\nbi-nb-base-8.2.0.0")
+    assert unreadable["fqid"].startswith("System.InvalidCastException,")
+    assert len(connection.commands) == 1
+    # The lab refuses the old wildcard read the way Windows PowerShell 5.1 does.
+    reads = lab.journal.select("cmdlet", name="Get-ItemProperty")
+    assert all("LiteralPath" in entry["params"] for entry in reads)

@@ -703,11 +703,34 @@ def test_remove_a_legacy_connector_installed_by_msi() -> None:
 
 
 def test_a_legacy_connector_is_not_deleted_when_the_programs_cannot_be_listed() -> None:
-    lab = Lab(with_fault("Get-ItemProperty", "Specified cast is not valid.", state("lync2013-ready")))
+    lab = Lab(with_fault("Get-ChildItem", "Requested registry access is not allowed.", state("lync2013-ready")))
     result, connection = lab.run({"name": "lync_online_connector", "state": "absent"})
     assert "Could not list the installed programs" in failed(result, "host_error")
     assert len(connection.commands) == 1
     assert lab.modules("LyncOnlineConnector") != []
+
+
+def test_a_legacy_connector_is_not_deleted_when_a_program_key_cannot_be_read() -> None:
+    lab = Lab(with_fault("Get-ItemProperty", "Specified cast is not valid.", state("lync2013-ready")))
+    result, connection = lab.run({"name": "lync_online_connector", "state": "absent"})
+    message = failed(result, "host_error")
+    assert "Could not read every installed program" in message and "Specified cast is not valid" in message
+    assert len(connection.commands) == 1
+    assert lab.modules("LyncOnlineConnector") != []
+
+
+def test_a_malformed_foreign_uninstall_entry_does_not_stop_the_msi_removal() -> None:
+    data = state("lync2013-ready")
+    data["host"]["uninstall"] = [
+        {"display_name": "NetBeans IDE 8.2", "display_version": "8.2", "key": "nbi-nb-base-8.2.0.0",
+         "malformed_value": "NoModify"},
+    ]  # fmt: skip
+    lab = Lab(data)
+    result, connection = lab.run({"name": "lync_online_connector", "state": "absent"})
+    assert result.get("failed") is not True, result
+    assert result["changed"] is True
+    assert lab.modules("LyncOnlineConnector") == []
+    assert len(connection.commands) == 2
 
 
 def test_a_copy_in_a_foreign_folder_is_not_deleted() -> None:
