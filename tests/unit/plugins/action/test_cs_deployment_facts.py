@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
+from tests.lab.runner_sim import MARKER
 from tests.lab.state import parse_state
 from tests.unit.plugins.action.harness import make_action
 from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
@@ -344,6 +345,46 @@ def test_default_routing_fails_access_edge() -> None:
     assert edge["routing_method"] == "UseDefaultRouting" and edge["use_dns_srv_routing"] is False
     verdict = check(result, "access_edge")
     assert "RoutingMethod='UseDefaultRouting'" in verdict["detail"] and verdict["remedy"].endswith("-UseDnsSrvRouting")
+
+
+def _without(step_id: str, *properties: str) -> t.Callable[[str, list[str], bytes], tuple[bytes, bytes, int]]:
+    """The lab as host, with ``properties`` left out of the first object of one step's output.
+
+    What a host answers when a property is not reported (another build, a stripped object).
+    """
+    lab = Lab(state("sfb2019-teams"))
+
+    def host(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        stdout, stderr, rc = lab(command, arguments, stdin)
+        head, body = stdout.decode("ascii").split(MARKER, 1)
+        response = json.loads(body)
+        (step,) = [s for s in response["steps"] if s["id"] == step_id]
+        for name in properties:
+            del step["output"][0][name]
+        return (head + MARKER + json.dumps(response)).encode("ascii"), stderr, rc
+
+    return host
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        (["AllowOutsideUsers"], "AllowOutsideUsers=None"),
+        (["AllowFederatedUsers"], "AllowFederatedUsers=None"),
+        (["EnablePartnerDiscovery"], "EnablePartnerDiscovery=None"),
+        (["RoutingMethod", "UseDnsSrvRouting"], "RoutingMethod=None"),
+    ],
+)
+def test_an_access_edge_property_the_host_does_not_report_fails_the_check(missing: list[str], named: str) -> None:
+    """sfb2019-teams passes access_edge; without one of the wanted properties it must not."""
+    action, _connection = make_action("cs_deployment_facts", {}, _without("access_edge", *missing))
+    verdict = check(action.run(task_vars={}), "access_edge")
+    assert verdict["passed"] is False
+    assert verdict["detail"] == (
+        f"The access edge configuration differs from the hybrid configuration: {named} "
+        "(hosting providers need DNS SRV routing and federation enabled)."
+    )
+    assert verdict["remedy"].startswith("Set-CsAccessEdgeConfiguration ")
 
 
 # --------------------------------------------------------------------------- connectors, PowerShell
