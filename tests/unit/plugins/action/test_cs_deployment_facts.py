@@ -422,6 +422,24 @@ def test_old_powershell_fails_its_check() -> None:
     assert "Windows Management Framework 5.1" in check(result, "powershell_version")["remedy"]
 
 
+@pytest.mark.parametrize(
+    ("powershell", "passed"),
+    [("5.0.10586.117", False), ("5.0", False), ("5.1", True), ("5.1.14393.0", True)],
+)
+def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: bool) -> None:
+    """Today's rule: Windows PowerShell 5.1 (what MicrosoftTeams 6.3.0 and later need); 5.0 is too old."""
+    data = state("sfb2019-teams")
+    data["host"]["powershell_version"] = powershell
+    verdict = check(run(data)[0], "powershell_version")
+    assert verdict["passed"] is passed
+    if passed:
+        assert verdict["detail"] == f"Windows PowerShell {powershell}."
+    else:
+        assert verdict["detail"] == (
+            f"Windows PowerShell {powershell}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1."
+        )
+
+
 # --------------------------------------------------------------------------- gather_subset
 
 

@@ -366,6 +366,45 @@ def test_teams_before_6_3_installs_on_old_powershell() -> None:
     assert ok(result)["version"] == "6.1.0"
 
 
+def _powershell(version: str) -> dict[str, t.Any]:
+    """connector-sources on Windows PowerShell ``version``, with releases on both sides of 6.3.0 in the gallery."""
+    data = state()
+    data["host"]["powershell_version"] = version
+    data["host"]["sources"]["repositories"][GALLERY]["MicrosoftTeams"] += ["6.2.9", "6.3.0"]
+    return data
+
+
+# Today's rule (plugin_utils/_connector.py): MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.
+# These pin its boundary on both axes: the last 6.2.x against 6.3.0, and 5.0 against 5.1.
+@pytest.mark.parametrize("powershell", ["5.0.10586.117", "5.0"])
+def test_teams_6_3_0_is_the_first_release_refused_below_powershell_5_1(powershell: str) -> None:
+    lab = Lab(_powershell(powershell))
+    for check_mode in (True, False):
+        result, connection = lab.run({"source": GALLERY, "version": "6.3.0"}, check_mode=check_mode)
+        assert failed(result, "powershell_too_old") == (
+            f"MicrosoftTeams 6.3.0 needs Windows PowerShell 5.1 (6.3.0 and later do); the host runs Windows "
+            f"PowerShell {powershell}. Install Windows Management Framework 5.1 on the host, or set version to a "
+            "4.x-6.2.x release."
+        )
+        assert len(connection.commands) == 1
+    assert lab.calls("Install-Module") == []
+    assert lab.modules("MicrosoftTeams") == []
+
+    result, connection = lab.run({"source": GALLERY, "version": "6.2.9"})
+    assert ok(result)["version"] == "6.2.9"
+    assert [call["params"]["RequiredVersion"] for call in lab.calls("Install-Module")] == ["6.2.9"]
+    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.2.9", "powershellget")]
+
+
+@pytest.mark.parametrize("powershell", ["5.1", "5.1.14393.0"])
+def test_teams_6_3_0_installs_from_powershell_5_1(powershell: str) -> None:
+    lab = Lab(_powershell(powershell))
+    result, _connection = lab.run({"source": GALLERY, "version": "6.3.0"})
+    assert ok(result)["version"] == "6.3.0"
+    assert result["changed"] is True
+    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.3.0", "powershellget")]
+
+
 # --- folder -----------------------------------------------------------------------------------
 
 
