@@ -759,6 +759,92 @@ def test_a_copy_in_a_foreign_folder_is_not_deleted() -> None:
     assert lab.calls("Remove-Item") == []
 
 
+BYSTANDER = {
+    "name": "Az.Accounts",
+    "version": "2.12.1",
+    "installed_by": "folder",
+    "path": rf"{MODULES}\Az.Accounts\2.12.1",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        rf"{MODULES}\Az.Accounts\6.1.0",  # another module's version folder
+        rf"{MODULES}\MicrosoftTeams.Backup\6.1.0",  # a name that only starts with the module's
+        rf"{MODULES}\Old-MicrosoftTeams\6.1.0",  # a name that only contains it
+        r"C:\Backup\MicrosoftTeams\Old\6.1.0",  # the module's name higher up, not the parent
+        rf"{MODULES}\MicrosoftTeams\6.1.0\bin",  # below a version folder
+        r"C:\Tools\6.1.0",  # a version folder in no module folder
+        MODULES,  # the module path itself
+        "C:\\",
+    ],
+)
+def test_removal_never_deletes_a_folder_not_named_after_the_module(path: str) -> None:
+    """Only <module> or <module>\\<version> folders are deleted; any other copy fails the task before anything runs."""
+    lab = Lab(
+        with_modules({"name": "MicrosoftTeams", "version": "6.1.0", "installed_by": "folder", "path": path}, BYSTANDER)
+    )
+    before = copy.deepcopy(lab.state.host["modules"])
+    for check_mode in (True, False):
+        result, connection = lab.run({"state": "absent"}, check_mode=check_mode)
+        assert failed(result, "unsafe_path") == (
+            f"MicrosoftTeams 6.1.0 is in '{path}', which is not a folder named after the module or its version, so "
+            "lync.hybrid does not delete it. Remove that copy with the installer that put it there (or by hand), then "
+            "run the task again."
+        )
+        assert len(connection.commands) == 1
+    assert lab.calls("Remove-Item") == [] and lab.changes() == []
+    assert lab.state.host["modules"] == before
+
+
+def test_removal_deletes_exactly_the_module_folders_it_was_asked_for() -> None:
+    """Copies in <module>\\<version> and in a bare <module> folder, under two module paths; other modules stay."""
+    documents = r"C:\Users\lab-admin\Documents\WindowsPowerShell\Modules"
+    teams = [
+        {
+            "name": "MicrosoftTeams",
+            "version": "6.1.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\MicrosoftTeams\6.1.0",
+        },
+        {
+            "name": "MicrosoftTeams",
+            "version": "5.9.0",
+            "installed_by": "folder",
+            "path": rf"{documents}\microsoftteams",
+        },
+    ]
+    others = [
+        BYSTANDER,
+        {
+            "name": "MicrosoftTeamsTools",
+            "version": "6.1.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\MicrosoftTeamsTools\6.1.0",
+        },
+        {
+            "name": "SkypeOnlineConnector",
+            "version": "7.0.0.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\SkypeOnlineConnector\7.0.0.0",
+        },
+    ]
+    lab = Lab(with_modules(*teams, *others))
+    kept = [(m["name"], m["path"]) for m in lab.state.host["modules"] if m["name"] != "MicrosoftTeams"]
+    assert len(kept) == len(others) + 1  # and the management module
+    result, _connection = lab.run({"state": "absent"})
+    assert ok(result)["removed"] == [
+        {"version": "6.1.0", "path": rf"{MODULES}\MicrosoftTeams\6.1.0", "method": "folder"},
+        {"version": "5.9.0", "path": rf"{documents}\microsoftteams", "method": "folder"},
+    ]
+    assert [call["params"]["LiteralPath"] for call in lab.calls("Remove-Item")] == [
+        rf"{MODULES}\MicrosoftTeams\6.1.0",
+        rf"{documents}\microsoftteams",
+    ]
+    assert [(m["name"], m["path"]) for m in lab.state.host["modules"]] == kept
+
+
 def test_a_module_in_use_is_explained() -> None:
     data = with_fault("Uninstall-Module", "Module 'MicrosoftTeams' is currently in use.", state("sfb2019-teams"))
     result, _connection = Lab(data).run({"state": "absent"})
