@@ -551,28 +551,77 @@ def _msi_exit(code: int) -> dict[str, t.Any]:
     return data
 
 
-def test_msi_exit_code_3010_asks_for_a_reboot() -> None:
-    result, _connection = Lab(_msi_exit(3010)).run({"name": "skype_online_connector", "source": SKYPE_MSI})
+# ERROR_SUCCESS_REBOOT_REQUIRED (3010) and ERROR_SUCCESS_REBOOT_INITIATED (1641): installed, a reboot pending.
+@pytest.mark.parametrize("code", [3010, 1641])
+def test_msi_exit_codes_of_success_with_a_reboot_ask_for_it(code: int) -> None:
+    lab = Lab(_msi_exit(code))
+    result, _connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
     assert ok(result)["changed"] is True
     assert result["reboot_required"] is True
     assert result["installed"] is True
+    assert result["version"] == "7.0.0.0"
+    assert "warnings" in result and not any("after the reboot" in warning for warning in result["warnings"])
+    assert lab.modules("SkypeOnlineConnector") == [("SkypeOnlineConnector", "7.0.0.0", "msi")]
 
 
 @pytest.mark.parametrize(
-    ("code", "reason", "text"),
+    ("code", "reason", "message"),
     [
-        (1603, "msi_failed", "fatal error"),
-        (1618, "msi_busy", "Another installation is already in progress"),
-        (1619, "msi_open_failed", "could not open the package"),
-        (1638, "msi_other_version", "Remove it first with state=absent"),
-        (1625, "msi_failed", "exit code 1625"),
+        (
+            1603,
+            "msi_failed",
+            rf"The installation of '{SKYPE_MSI}' failed with a fatal error (msiexec exit code 1603). Run msiexec /i "
+            rf'"{SKYPE_MSI}" /qn /l*v C:\Windows\Temp\connector.log on the host and read the log; common causes are '
+            "a missing prerequisite or a newer version already installed.",
+        ),
+        (
+            1618,
+            "msi_busy",
+            "Another installation is already in progress on the host (msiexec exit code 1618). Wait until it "
+            "(Windows Update, another msiexec) has finished and run the task again.",
+        ),
+        (
+            1619,
+            "msi_open_failed",
+            f"msiexec could not open the package '{SKYPE_MSI}' (exit code 1619). Check that the path is right and "
+            "readable by the connecting account; over WinRM a UNC path needs CredSSP or Kerberos delegation, or copy "
+            "the MSI to the host first.",
+        ),
+        (
+            1620,
+            "msi_open_failed",
+            f"'{SKYPE_MSI}' is not a valid Windows Installer package (exit code 1620). Download the package again.",
+        ),
+        (
+            1633,
+            "msi_platform",
+            f"'{SKYPE_MSI}' is not for this platform (msiexec exit code 1633). Use the 64-bit package of the "
+            "connector.",
+        ),
+        (
+            1638,
+            "msi_other_version",
+            "Another version of this product is already installed (msiexec exit code 1638). Remove it first with "
+            "state=absent, then install this one.",
+        ),
+        (
+            1625,
+            "msi_failed",
+            f"msiexec failed to install '{SKYPE_MSI}' (exit code 1625). Look the code up in the Windows Installer "
+            "error codes, or run msiexec with /l*v on the host.",
+        ),
     ],
 )
-def test_msi_failures_are_explained(code: int, reason: str, text: str) -> None:
+def test_msi_failures_are_explained(code: int, reason: str, message: str) -> None:
     lab = Lab(_msi_exit(code))
-    result, _connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
-    assert text in failed(result, reason)
+    result, connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
+    assert failed(result, reason) == message
     assert result["exit_code"] == code
+    assert result["changed"] is False
+    assert len(connection.commands) == 2  # the detection, then msiexec (nothing looks again)
+    assert [call["params"]["ArgumentList"] for call in lab.calls("Start-Process")] == [
+        ["/i", f'"{SKYPE_MSI}"', "/qn", "/norestart"]
+    ]
     assert lab.modules("SkypeOnlineConnector") == []
 
 
