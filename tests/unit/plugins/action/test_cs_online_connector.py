@@ -132,7 +132,7 @@ def test_the_kind_of_source_is_inferred(source: str, kind: str) -> None:
         ({"state": "installed"}, "value of state must be one of"),
         ({"source_type": "zip", "source": "x"}, "value of source_type must be one of"),
         ({"version": "6.1.0", "minimum_version": "6.0.0"}, "mutually exclusive"),
-        ({"version": ["6.1.0"]}, "version"),
+        ({"version": ["6.1.0"]}, "the option 'version' must be a string, not a list"),
         ({"versions": "6.1.0"}, "versions. Supported parameters include"),
         ({"version": ""}, "'version' must not be empty"),
         ({"minimum_version": "  "}, "'minimum_version' must not be empty"),

@@ -251,7 +251,11 @@ def test_mfa_account_is_sent_to_certificate_auth() -> None:
         }
     )
     assert result["reason"] == "mfa_required"
-    assert "certificate_thumbprint" in result["msg"] and "application_id" in result["msg"]
+    assert result["msg"] == (
+        "The account admin@fabrikam.onmicrosoft.com requires multi-factor authentication, which cannot be answered "
+        "over a non-interactive WinRM session. Use certificate authentication with connector=microsoft_teams: set "
+        "certificate_thumbprint, application_id and tenant_id (MicrosoftTeams 4.7.1 or later)."
+    )
     assert "Tenant-Adm1n-Passw0rd!" not in json.dumps(result)
     assert_closed(lab)
 
@@ -339,7 +343,11 @@ def test_concurrent_shells_retry_then_fail_clearly() -> None:
     result, connection = lab.run({**LEGACY, "retries": 2, "delay": 0})
     assert result["failed"] is True
     assert result["reason"] == "concurrent_shells"
-    assert "retries" in result["msg"] and "delay" in result["msg"]
+    assert result["msg"] == (
+        f"The tenant refused the session: {ADMIN} already has the maximum number of concurrent remote PowerShell "
+        "sessions open (3 per admin, 20 per tenant). Wait for idle sessions to expire (about 15 minutes), close other "
+        "sessions of this account, or raise 'retries'/'delay'."
+    )
     assert result["attempts"] == 3
     assert len(connection.commands) == 3
     assert len(lab.sessions("refused")) == 3
@@ -429,7 +437,10 @@ def test_host_without_the_runner_output_fails_cleanly() -> None:
         ({"certificate_thumbprint": THUMBPRINT}, "certificate_thumbprint, application_id, tenant_id"),
         ({**CERTIFICATE, "username": ADMIN, "password": PASSWORD}, "mutually exclusive"),
         ({"username": ADMIN, "password": PASSWORD, "connector": "teams"}, "value of connector must be one of"),
-        ({"username": ADMIN, "password": PASSWORD, "retries": "many"}, "retries"),
+        (
+            {"username": ADMIN, "password": PASSWORD, "retries": "many"},
+            "argument 'retries' is of type str and we were unable to convert to int",
+        ),
         ({"username": ADMIN, "password": PASSWORD, "delay": -1}, "'retries' and 'delay' must be zero or more"),
         ({"username": ADMIN, "password": PASSWORD, "retries": -1}, "'retries' and 'delay' must be zero or more"),
         ({"username": "", "password": PASSWORD}, "'username' must not be empty"),
