@@ -10,13 +10,12 @@ import typing as t
 import pytest
 import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _deployment, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER, decode_payload
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
-from tests.lab.runner_sim import MARKER
 from tests.lab.state import parse_state
 from tests.unit.plugins.action.harness import make_action
 from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
