@@ -77,7 +77,7 @@ PYTHON_EXCEPTION = re.compile(
 )
 BOOLEAN_WORDS = {str(value).lower() for value in BOOLEANS}
 SECRET_PREFIX = "Secret-"
-CONNECTORS = ("auto", *_online.AUTO_ORDER)
+CONNECTORS = ("auto", *_online.CONNECTORS)
 LEGACY_CONNECTORS = ("skype_online_connector", "lync_online_connector")
 FEDERATION_SETTINGS = ("shared_sip_address_space", "allow_federated_users", "allow_public_users")
 ABSENT = object()  # the option is left out of the task
@@ -359,7 +359,7 @@ def version_option(draw: st.DrawFn, case: Case, name: str, teams: bool, *, given
 @st.composite
 def online_connector_cases(draw: st.DrawFn, target: str | None) -> Case:
     case = draw(new_case("sfb2019-teams", target))
-    name = draw(choice_option(case, "name", _online.AUTO_ORDER, _online.AUTO_ORDER))
+    name = draw(choice_option(case, "name", tuple(_online.CONNECTORS), tuple(_online.CONNECTORS)))
     # Left out: the default, microsoft_teams.
     teams, legacy = name in (ABSENT, "microsoft_teams"), name in LEGACY_CONNECTORS
     states = ["absent"] if case.breaks("minimum_with_absent") else ["present", "absent"]
@@ -454,22 +454,24 @@ def tenant_cases(draw: st.DrawFn, target: str | None, federation: t.Sequence[str
     mode = draw(logon(case))
     fitting = {
         "certificate": ["auto", "microsoft_teams"],
-        "credentials_with_domain": ["auto", *LEGACY_CONNECTORS],
+        "credentials_with_domain": list(LEGACY_CONNECTORS),
     }.get(mode, list(CONNECTORS))
     if case.breaks("connector_for_logon"):
         # Certificate logon with a legacy connector, or a legacy-only option with MicrosoftTeams.
-        wrong = {"certificate": list(LEGACY_CONNECTORS), "credentials_with_domain": ["microsoft_teams"]}.get(mode)
+        wrong = {"certificate": list(LEGACY_CONNECTORS), "credentials_with_domain": ["auto", "microsoft_teams"]}.get(
+            mode
+        )
         if wrong is None and mode == "credentials":
             mode = "credentials_with_domain"
             case.set("override_admin_domain", "contoso.onmicrosoft.com")
-            wrong = ["microsoft_teams"]
+            wrong = ["auto", "microsoft_teams"]
         connector = case.set("connector", draw(st.sampled_from(wrong or list(CONNECTORS))))
     else:
         connector = draw(choice_option(case, "connector", CONNECTORS, fitting))
     if mode == "certificate" and connector in LEGACY_CONNECTORS:
         case.reject("certificate authentication with a legacy connector")
-    if mode == "credentials_with_domain" and connector == "microsoft_teams":
-        case.reject("override_admin_domain with connector=microsoft_teams")
+    if mode == "credentials_with_domain" and connector in (ABSENT, None, "auto", "microsoft_teams"):
+        case.reject(f"override_admin_domain with connector={connector} (MicrosoftTeams)")
     draw(int_option(case, "retries"))
     draw(int_option(case, "delay"))
     if case.breaks("no_setting"):
@@ -528,7 +530,6 @@ MODULE_OF = {
     "microsoft_teams": "MicrosoftTeams",
     **{name: _online.CONNECTORS[name].module for name in LEGACY_CONNECTORS},
 }
-ALL_MODULES = ["MicrosoftTeams", "SkypeOnlineConnector", "LyncOnlineConnector"]
 
 
 def value_of(case: Case, name: str) -> t.Any:
@@ -604,8 +605,8 @@ def _online_connector_sent(case: Case, requests: list[dict[str, t.Any]], explain
 def _tenant_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> None:
     connector = value_of(case, "connector") or "auto"
     certificate = value_of(case, "certificate_thumbprint") is not None
-    # connector=auto tries every module in the documented order; a certificate only MicrosoftTeams.
-    modules = [MODULE_OF[connector]] if connector != "auto" else ["MicrosoftTeams"] if certificate else ALL_MODULES
+    # connector=auto means MicrosoftTeams only: a retired connector runs only when named.
+    modules = [MODULE_OF[connector]] if connector != "auto" else ["MicrosoftTeams"]
     for request in requests:
         online = request["online"]
         assert [candidate["module"] for candidate in online] == modules, explain
