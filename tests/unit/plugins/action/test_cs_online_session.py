@@ -7,6 +7,7 @@ import typing as t
 
 import pytest
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _session
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
 
 from tests.unit.plugins.action import lab_support
 from tests.unit.plugins.action.harness import make_action
