@@ -121,8 +121,8 @@ def test_a_password_outside_the_bmp_survives_the_char_by_char_securestring() -> 
     """String.ToCharArray yields UTF-16 code units (a surrogate pair for U+1F600); SecureString.AppendChar
     stores them; PSCredential carries the same UTF-16 password, so the service sees the original text."""
     source = """$s = New-Object System.Security.SecureString
-    foreach ($c in 'a\U0001F600b'.ToCharArray()) { $s.AppendChar($c) }
-    'a\U0001F600b'.ToCharArray().Count
+    foreach ($c in 'a\U0001f600b'.ToCharArray()) { $s.AppendChar($c) }
+    'a\U0001f600b'.ToCharArray().Count
     New-Object System.Management.Automation.PSCredential('u', $s)"""
     count, credential = run(source)
     assert count == 4
