@@ -85,9 +85,7 @@ def tool(name: str, *args: str | os.PathLike[str], cwd: pathlib.Path, env: dict[
 def build_tarball(out_dir: pathlib.Path) -> pathlib.Path:
     """`ansible-galaxy collection build` of the checkout, as a release would do it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    done = tool(
-        "ansible-galaxy", "collection", "build", REPO, "--output-path", out_dir, cwd=out_dir, env=clean_env()
-    )
+    done = tool("ansible-galaxy", "collection", "build", REPO, "--output-path", out_dir, cwd=out_dir, env=clean_env())
     assert done.returncode == 0, done.stdout + done.stderr
     (tarball,) = out_dir.glob(f"{NAMESPACE}-{NAME}-*.tar.gz")
     return tarball

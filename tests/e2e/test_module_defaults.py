@@ -24,6 +24,9 @@ LOGON_KEYS = {
 }  # fmt: skip
 
 
+SHOW = "tenant={{ session.tenant.tenant_id }} changed={{ federation.changed }}"
+
+
 def logon_defaults(lab: Lab) -> dict[str, str]:
     """The state's tenant logon (the role's inventory variables) as module options."""
     prefix = "lync_online_prereqs_"
@@ -47,7 +50,7 @@ def playbook(path: pathlib.Path, defaults: dict[str, str]) -> pathlib.Path:
             {"name": "Share the SIP address space",
              "lync.hybrid.cs_tenant_federation": {"shared_sip_address_space": True}, "register": "federation"},
             {"name": "Show what the tenant modules returned",
-             "ansible.builtin.debug": {"msg": "tenant={{ session.tenant.tenant_id }} changed={{ federation.changed }}"}},
+             "ansible.builtin.debug": {"msg": SHOW}},
         ],
     }  # fmt: skip
     path.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
