@@ -69,7 +69,9 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def tool(name: str, *args: str | os.PathLike[str], cwd: pathlib.Path, env: dict[str, str], timeout: int = 300):
+def tool(
+    name: str, *args: str | os.PathLike[str], cwd: pathlib.Path, env: dict[str, str], timeout: int = 300
+) -> subprocess.CompletedProcess[str]:
     """Run a command from this venv's bin folder and capture what it printed."""
     return subprocess.run(
         [str(BIN / name), *map(str, args)],
