@@ -72,7 +72,7 @@ ansible-lint: setup
 
 # A matrix leg: the unit and end-to-end suites (real ansible-playbook against lab hosts)
 # on an older ansible-core; its own PATH so every ansible command comes from that venv.
-test-%: .venv-%/.installed $(COLLECTION_LINK)
+$(MATRIX:%=test-%): test-%: .venv-%/.installed $(COLLECTION_LINK)
 	PATH=$(CURDIR)/.venv-$*/bin:$$PATH .venv-$*/bin/python -m pytest -n 2 -p no:cacheprovider tests/unit tests/e2e
 
 matrix: $(MATRIX:%=test-%)
