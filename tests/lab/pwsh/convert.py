@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from typing import Any
 
@@ -99,7 +100,7 @@ def to_bool(value: Any) -> bool:
 
 def double_text(value: float) -> str:
     """A System.Double as .NET Framework's ToString() writes it (15 significant digits, E notation)."""
-    if value != value:
+    if math.isnan(value):
         return "NaN"
     if value in (float("inf"), float("-inf")):
         return "Infinity" if value > 0 else "-Infinity"
@@ -183,7 +184,7 @@ def to_int(value: Any, target: str = "System.Int32") -> int:
     elif isinstance(value, int):
         result = value
     elif isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
+        if math.isnan(value) or math.isinf(value):
             raise cannot_convert(value, target)
         result = _round_half_even(value)
     elif isinstance(value, Char):

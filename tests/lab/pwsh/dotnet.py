@@ -199,7 +199,7 @@ def resolve(name: str, overloads: list[Overload], args: list[Any], line: int) ->
         )
     applicable = []
     for overload in candidates:
-        ranks = [rank(arg, type_name) for arg, (_, type_name) in zip(args, overload.params, strict=True)]
+        ranks = [rank(arg, type_name) for arg, (_param, type_name) in zip(args, overload.params, strict=True)]
         if all(value is not None for value in ranks):
             applicable.append((overload, [value for value in ranks if value is not None]))
     if not applicable:
@@ -232,8 +232,8 @@ def resolve(name: str, overloads: list[Overload], args: list[Any], line: int) ->
         )
     overload = best[0][0]
     if overload.run is None:
-        raise Unsupported(f"the overload {name}({', '.join(t for _, t in overload.params)})", line)
-    converted = [convert_to(arg, type_name) for arg, (_, type_name) in zip(args, overload.params, strict=True)]
+        raise Unsupported(f"the overload {name}({', '.join(t for _param, t in overload.params)})", line)
+    converted = [convert_to(arg, type_name) for arg, (_param, type_name) in zip(args, overload.params, strict=True)]
     return overload, converted
 
 
@@ -257,7 +257,7 @@ def _credential(username: str | None, password: Secure) -> Credential:
 _STREAM = "System.IO.Stream"
 CONSTRUCTORS: dict[str, list[Overload]] = {
     "System.Collections.ArrayList": [
-        Overload((), lambda: ArrayList()),
+        Overload((), ArrayList),
         Overload((("capacity", "System.Int32"),), lambda capacity: ArrayList()),
         Overload((("c", "System.Collections.ICollection"),)),
     ],

@@ -118,8 +118,8 @@ class Interpreter:
             n.HashLiteral: self.eval_hash,
             n.ScriptBlockLiteral: lambda node: ScriptBlock(node.script, node.script.text),
             n.TypeLiteral: lambda node: TypeInfo(resolve_type(node.type_name, node.line)),
-            n.Pipeline: lambda node: self.value_of(node),
-            n.Assign: lambda node: self.value_of(node),
+            n.Pipeline: self.value_of,
+            n.Assign: self.value_of,
         }
 
     # --- entry points ---------------------------------------------------------------------------
@@ -202,12 +202,12 @@ class Interpreter:
     def value_of(self, statement: Any) -> Any:
         """A statement used as a value (assignment, ``(...)``): an expression keeps its value as is;
         a command pipeline's output is collapsed (§7.11.1, §7.1.1)."""
-        if type(statement) is n.Pipeline and len(statement.elements) == 1:
+        if isinstance(statement, n.Pipeline) and len(statement.elements) == 1:
             first = statement.elements[0]
-            if type(first) is not n.Command:
+            if not isinstance(first, n.Command):
                 value = self.eval(first)
                 return None if value is dotnet.VOID else value
-        if type(statement) is n.Assign:
+        if isinstance(statement, n.Assign):
             return self.assign(statement)
         out: list[Any] = []
         self.execute(statement, out)
@@ -229,12 +229,12 @@ class Interpreter:
         return value
 
     def store(self, target: Any, value: Any) -> None:
-        if type(target) is n.Var:
+        if isinstance(target, n.Var):
             self.set_variable(target.name, value, target.scope)
-        elif type(target) is n.Member:
+        elif isinstance(target, n.Member):
             name = target.name if isinstance(target.name, str) else to_string(self.eval(target.name))
             dotnet.set_member(self.eval(target.target), name, value, target.line)
-        elif type(target) is n.Index:
+        elif isinstance(target, n.Index):
             dotnet.set_index(self.eval(target.target), self.eval(target.index), value, target.line)
         else:  # pragma: no cover - refused by syntax.py
             raise Unsupported("this assignment target", target.line)
@@ -251,7 +251,11 @@ class Interpreter:
     def run_foreach(self, node: n.Foreach, out: list[Any]) -> None:
         """§8.4.4: a collection is enumerated, a scalar is one iteration, $null none."""
         source = node.source
-        if type(source) is n.Pipeline and len(source.elements) == 1 and type(source.elements[0]) is not n.Command:
+        if (
+            isinstance(source, n.Pipeline)
+            and len(source.elements) == 1
+            and not isinstance(source.elements[0], n.Command)
+        ):
             value = self.eval(source.elements[0])
             items = [] if value is None or value is dotnet.VOID else list(enumerate_value(value))
         else:
@@ -297,7 +301,7 @@ class Interpreter:
 
     def run_pipeline(self, node: n.Pipeline) -> list[Any]:
         first = node.elements[0]
-        if type(first) is n.Command:
+        if isinstance(first, n.Command):
             objects = self.run_command(first, None)
         else:
             objects = []

@@ -70,10 +70,10 @@ class Hashtable:
         self._data.pop(self._norm(key), None)
 
     def keys(self) -> list[Any]:
-        return [key for key, _ in self._data.values()]
+        return [key for key, _value in self._data.values()]
 
     def values(self) -> list[Any]:
-        return [value for _, value in self._data.values()]
+        return [value for _key, value in self._data.values()]
 
     def items(self) -> list[tuple[Any, Any]]:
         return list(self._data.values())

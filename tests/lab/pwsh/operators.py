@@ -85,7 +85,7 @@ def compare(left: Any, right: Any, case_sensitive: bool = False) -> int:
 
 
 _RELATIONS = {
-    "eq": lambda left, right, cs: equals(left, right, cs),
+    "eq": equals,
     "ne": lambda left, right, cs: not equals(left, right, cs),
     "gt": lambda left, right, cs: compare(left, right, cs) > 0,
     "ge": lambda left, right, cs: compare(left, right, cs) >= 0,

@@ -148,7 +148,7 @@ def _front_matter(text: str) -> dict[str, str]:
     match = re.match(r"---\s*\n(.*?)\n---", text, re.DOTALL)
     found: dict[str, str] = {}
     for line in (match.group(1) if match else "").splitlines():
-        key, _, value = line.partition(":")
+        key, _sep, value = line.partition(":")
         if value:
             found[key.strip()] = value.strip()
     return found
@@ -187,7 +187,7 @@ def _syntax(section: str) -> tuple[dict[str, dict[str, dict[str, Any]]], str | N
         name = title.strip() if title else ("__AllParameterSets" if len(blocks) == 1 else f"__Set{index}")
         # PowerShell-Docs splits a set per provider ("Path (Default) - FileSystem provider"): the
         # provider variants only add that provider's dynamic parameters.
-        name, _, provider = name.partition(" - ")
+        name, _sep, provider = name.partition(" - ")
         if name.endswith("(Default)"):
             name = name[: -len("(Default)")].strip()
             default = name

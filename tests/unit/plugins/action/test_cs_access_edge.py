@@ -54,7 +54,7 @@ def test_apply_sends_only_the_drift_then_is_idempotent_in_one_command_each() -> 
 
 def test_default_routing_is_switched_to_dns_srv() -> None:
     lab = Lab(with_edge(providers=False, use_dns_srv_routing=False, default_route_fqdn="edge.example.com"))
-    result, _ = lab.run({})
+    result, _connection = lab.run({})
     assert result["changed"] is True
     assert "RoutingMethod" in result["changed_properties"]
     assert lab.edge["use_dns_srv_routing"] is True
@@ -63,7 +63,7 @@ def test_default_routing_is_switched_to_dns_srv() -> None:
 
 def test_default_route_with_a_hosting_provider_is_refused_with_the_reason() -> None:
     lab = Lab("sfb2019-teams")
-    result, _ = lab.run({"routing": "default_route", "default_route_fqdn": "edge.example.com"})
+    result, _connection = lab.run({"routing": "default_route", "default_route_fqdn": "edge.example.com"})
     assert result["failed"] is True and result["changed"] is False
     assert result["reason"] == "default_route_refused"
     assert "routing=dns_srv" in result["msg"]
@@ -72,7 +72,7 @@ def test_default_route_with_a_hosting_provider_is_refused_with_the_reason() -> N
 
 def test_default_route_without_providers_is_set() -> None:
     lab = Lab(with_edge(providers=False, use_dns_srv_routing=True))
-    result, _ = lab.run({"routing": "default_route", "default_route_fqdn": "edge.example.com"})
+    result, _connection = lab.run({"routing": "default_route", "default_route_fqdn": "edge.example.com"})
     assert result["changed"] is True, result
     assert lab.edge["use_dns_srv_routing"] is False and lab.edge["default_route_fqdn"] == "edge.example.com"
 

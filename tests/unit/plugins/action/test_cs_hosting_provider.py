@@ -75,7 +75,7 @@ def test_apply_creates_the_documented_provider_in_one_command_then_is_idempotent
 
 def test_drift_is_fixed_with_set_sending_only_the_drifted_values() -> None:
     lab = Lab(deployment([provider(autodiscover_url=None, enabled=False)]))
-    result, _ = lab.run({}, diff=True)
+    result, _connection = lab.run({}, diff=True)
     assert result["changed"] is True
     assert result["changed_properties"] == ["AutodiscoverUrl", "Enabled"]
     (call,) = lab.calls("Set-CsHostingProvider")
@@ -85,7 +85,7 @@ def test_drift_is_fixed_with_set_sending_only_the_drifted_values() -> None:
 
 def test_wrong_proxy_fqdn_without_replace_fails_and_changes_nothing() -> None:
     lab = Lab(deployment([provider(proxy_fqdn="sipfed.example.com", enabled=False)]))
-    result, _ = lab.run({})
+    result, _connection = lab.run({})
     assert result["failed"] is True and result["changed"] is False
     assert result["reason"] == "replace_required"
     assert "replace=true" in result["msg"] and "cannot change ProxyFqdn" in result["msg"]
@@ -98,7 +98,7 @@ def test_wrong_proxy_fqdn_without_replace_fails_and_changes_nothing() -> None:
 
 def test_wrong_proxy_fqdn_check_mode_with_replace_shows_a_replacement_in_the_diff() -> None:
     lab = Lab(deployment([provider(proxy_fqdn="sipfed.example.com")]))
-    result, _ = lab.run({"replace": True}, check_mode=True, diff=True)
+    result, _connection = lab.run({"replace": True}, check_mode=True, diff=True)
     assert result["changed"] is True and result["replaced"] is True
     assert "remove and re-create" in result["diff"]["after"]["_action"]
     assert lab.changes() == []
@@ -125,7 +125,7 @@ def test_wrong_proxy_fqdn_with_replace_removes_and_creates() -> None:
 )
 def test_each_cloud_creates_its_documented_endpoints(cloud: str, proxy: str, webdir: str) -> None:
     lab = Lab(deployment([]))
-    result, _ = lab.run({"cloud": cloud})
+    result, _connection = lab.run({"cloud": cloud})
     assert result["changed"] is True and result["cloud"] == cloud
     (created,) = lab.providers
     assert created["proxy_fqdn"] == proxy
@@ -135,7 +135,7 @@ def test_each_cloud_creates_its_documented_endpoints(cloud: str, proxy: str, web
 
 def test_another_provider_already_pointing_at_the_cloud_is_named() -> None:
     lab = Lab(deployment([provider(identity="SkypeOnline")]))
-    result, _ = lab.run({})
+    result, _connection = lab.run({})
     assert result["failed"] is True and result["reason"] == "proxy_fqdn_in_use"
     assert "identity: SkypeOnline" in result["msg"]
     assert lab.changes() == []
