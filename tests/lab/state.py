@@ -131,6 +131,12 @@ _guid = _pattern(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 _fqdn = _pattern(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", "a fully qualified domain name")
 
 
+def _seconds(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise _fail(path, f"expected a number of seconds (0 or more), got {_kind(value)} {value!r}")
+    return value
+
+
 def _thumbprint(value: Any, path: str) -> str:
     return _pattern(r"[0-9a-f]{40}", "a 40-hex-digit certificate thumbprint")(value, path).upper()
 
@@ -327,6 +333,26 @@ _HOST = _obj(
         "directories": (_list(_str), []),
     }
 )
+# Lync/SfB user objects in on-premises AD (what Get-CsUser returns) and how Move-CsUser behaves.
+# registrar_pool null means homed online (HostingProvider sipfed.online.lync.com); synced says
+# whether Azure AD Connect matched the object with its online user (docs/lab.md, "Users").
+_USER = _obj(
+    {
+        "sip_address": (_pattern(r"(sip:)?[^@\s:]+@[a-z0-9.-]+", "a SIP address like sip:ann@contoso.com"), REQUIRED),
+        "upn": (_opt(_str), None),
+        "display_name": (_opt(_str), None),
+        "registrar_pool": (_opt(_fqdn), None),
+        "synced": (_bool, True),
+    }
+)
+_MOVES = _obj(
+    {
+        "seconds_per_move": (_seconds, 0),
+        "federated_edge_pools": (_int(), 1),
+        "tls12": (_bool, True),
+        "throttle_moves": (_int(), 0),
+    }
+)
 _SERVICE = _obj(
     {
         "name": (_nonempty, REQUIRED),
@@ -386,6 +412,8 @@ _DEPLOYMENT = _obj(
         "sip_domains": (_opt(_list(_obj({"name": (_fqdn, REQUIRED), "is_default": (_bool, False)}))), None),
         "hosting_providers": (_list(_obj(_spec(HOSTING_PROVIDER_FIELDS))), []),
         "access_edge": (_obj(_spec(ACCESS_EDGE_FIELDS)), lambda: _obj(_spec(ACCESS_EDGE_FIELDS))({}, "")),
+        "users": (_list(_USER), []),
+        "moves": (_MOVES, lambda: _MOVES({}, "")),
     }
 )
 _TENANT = _obj(
@@ -603,10 +631,29 @@ def _derive_deployment(deployment: dict[str, Any], host: dict[str, Any]) -> None
         raise _fail("state.deployment.hosting_providers", "two hosting providers have the same identity")
     for provider in deployment["hosting_providers"]:
         provider["name"] = provider["name"] or provider["identity"]
+    _derive_users(deployment)
     names = {module["name"].lower() for module in host["modules"]}
     if deployment["module"].lower() not in names:
         path = rf"{MODULE_ROOTS[product]}\{deployment['module']}"
         host["modules"].append(new_module(deployment["module"], deployment["module_version"], "msi", path))
+
+
+def _derive_users(deployment: dict[str, Any]) -> None:
+    """Normalise SIP addresses (sip: prefix), fill UPN and name, refuse duplicates and unknown pools."""
+    pools = {pool["fqdn"].lower() for pool in deployment["pools"]}
+    seen: set[str] = set()
+    for index, user in enumerate(deployment["users"]):
+        path = f"state.deployment.users[{index}]"
+        address = user["sip_address"]
+        address = address if address.lower().startswith("sip:") else f"sip:{address}"
+        user["sip_address"] = address
+        user["upn"] = user["upn"] or address[4:]
+        user["display_name"] = user["display_name"] or address[4:].split("@")[0]
+        if address.lower() in seen:
+            raise _fail(path, f"two users have the SIP address {address}")
+        seen.add(address.lower())
+        if user["registrar_pool"] is not None and user["registrar_pool"].lower() not in pools:
+            raise _fail(f"{path}.registrar_pool", f"not a pool of the deployment: {user['registrar_pool']}")
 
 
 def default_services(product: str, cms_master: bool) -> list[dict[str, Any]]:

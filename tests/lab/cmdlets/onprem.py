@@ -9,6 +9,7 @@ Access Edge) still read the Central Management store.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from typing import Any
 
@@ -324,6 +325,209 @@ def set_access_edge(shell: Shell, bound: Bound) -> list[Any]:
     return []
 
 
+# --- users: Get-CsUser, Move-CsUser --------------------------------------------------------------
+#
+# Source of the parameters and of the behaviour marked "page": MicrosoftDocs/office-docs-powershell
+# @ 93336da2bca96c31c0fc8acc52658a30ef8a6c94, skype/skype-ps/SkypeForBusiness/Move-CsUser.md and
+# Get-CsUser.md. Error texts and ids are assumed (no page gives them) unless marked otherwise.
+
+AD = "Microsoft.Rtc.Management.AD"
+ONLINE_PROXY_FQDN = "sipfed.online.lync.com"
+MOVE_CLASS = f"{AD}.Cmdlets.MoveOcsUserCmdlet"
+MOVE_REPLY_CLASS = "Microsoft.Rtc.Management.Hosted.Online.HostedMigrationException"
+
+
+def _user_key(identity: str) -> str:
+    text = identity.strip().lower()
+    return text[4:] if text.startswith("sip:") else text
+
+
+def _find_user(shell: Shell, identity: str) -> dict[str, Any] | None:
+    """Identity as SIP address (with or without sip:), UPN or display name (page: -Identity)."""
+    key = _user_key(identity)
+    for user in _deployment(shell)["users"]:
+        names = (user["sip_address"][4:].lower(), user["upn"].lower(), user["display_name"].lower())
+        if key in names:
+            return user
+    return None
+
+
+def _user_not_found(identity: str, cls: str) -> PSError:
+    # Assumed text, in the form the Lync management cmdlets use for an unknown identity.
+    return ps_error(
+        f'Management object not found for identity "{identity}".',
+        f"Identity,{AD}.Cmdlets.{cls}",
+        "InvalidData",
+        "Microsoft.Rtc.Management.AD.ManagementException",
+        identity,
+    )
+
+
+def _user_object(user: dict[str, Any], domain: str) -> PSObject:
+    # Assumed output: properties of Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser as commonly shown
+    # by Get-CsUser (the page mentions DisplayName, SipAddress, EnterpriseVoiceEnabled only).
+    dn = f"CN={user['display_name']},OU=Users," + ",".join(f"DC={part}" for part in domain.split("."))
+    online = user["registrar_pool"] is None
+    props = {
+        "Identity": dn,
+        "DisplayName": user["display_name"],
+        "SipAddress": user["sip_address"],
+        "UserPrincipalName": user["upn"],
+        "Enabled": True,
+        "RegistrarPool": user["registrar_pool"],
+        "HostingProvider": ONLINE_PROXY_FQDN if online else "SRV:",
+    }
+    return PSObject(props, "Microsoft.Rtc.Management.ADConnect.Schema.OCSADUser", dn)
+
+
+def get_user(shell: Shell, bound: Bound) -> list[Any]:
+    domain = shell.state.host["domain"]
+    identity = bound.get("Identity")
+    if identity is None:
+        return [_user_object(user, domain) for user in _deployment(shell)["users"]]
+    user = _find_user(shell, str(identity))
+    if user is None:
+        raise _user_not_found(str(identity), "GetOcsUserCmdlet")
+    return [_user_object(user, domain)]
+
+
+def _move_error(message: str, reason: str, category: str = "InvalidOperation", target: str = "") -> PSError:
+    return ps_error(message, f"{reason},{MOVE_CLASS}", category, MOVE_REPLY_CLASS, target)
+
+
+def _old_build(deployment: dict[str, Any]) -> bool:
+    """Builds before SfB 2015 CU12 cannot use MFA with Move-CsUser (page, NOTE)."""
+    if deployment["product"] == "sfb2019":
+        return False
+    build = tuple(int(part) for part in deployment["build"].split("."))
+    return deployment["product"] == "lync2013" or build < (6, 0, 9319, 619)
+
+
+def _tenant_admin(shell: Shell, bound: Bound, identity: str) -> None:
+    """-Credential is the tenant admin; without it the cmdlet prompts (page, example 1)."""
+    credential = bound.get("Credential")
+    if credential is None:
+        raise ps_error(
+            "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
+            "HostException",
+            "InvalidOperation",
+            "System.Management.Automation.PSInvalidOperationException",
+        )
+    tenant = shell.state.tenant
+    admin = None
+    if tenant is not None:
+        admin = next((a for a in tenant["admins"] if a["user"].lower() == credential.username.lower()), None)
+    if admin is None or admin["password"] != credential.password:
+        raise _move_error(
+            "AADSTS50126: Error validating credentials due to invalid username or password.",
+            "MoveUserToOnPremFailed",
+            "AuthenticationError",
+            identity,
+        )
+    if admin["mfa_required"]:
+        old = _old_build(_deployment(shell))
+        suffix = (
+            " This version of the administrative tools does not support multi-factor authentication." if old else ""
+        )
+        raise _move_error(
+            "AADSTS50076: Due to a configuration change made by your administrator, or because you moved to a "
+            f"new location, you must use multi-factor authentication.{suffix}",
+            "MoveUserToOnPremFailed",
+            "AuthenticationError",
+            identity,
+        )
+
+
+def move_user(shell: Shell, bound: Bound) -> list[Any]:
+    """Move-CsUser from the tenant to an on-premises registrar pool, or between on-premises pools.
+
+    Checks in the order a real move meets them: confirmation (page: -Confirm "bypass the confirmation
+    prompt that would otherwise appear"), the user object, the target, TLS 1.2 (page, NOTE), one
+    federated Edge pool (page, DESCRIPTION), the tenant logon (page, NOTE on MFA), the hosted migration
+    service URL (page: -HostedMigrationOverrideUrl, "as long as the hosting provider has its AutoDiscover
+    URL properly configured"), the match with the online user, and throttling. All texts assumed.
+    """
+    if "Confirm" not in bound.common:
+        raise ps_error(
+            "PowerShell is in NonInteractive mode. Read and Prompt functionality is not available.",
+            "HostException",
+            "InvalidOperation",
+            "System.Management.Automation.PSInvalidOperationException",
+        )
+    deployment = _deployment(shell)
+    identity = str(bound.get("Identity"))
+    target = str(bound.get("Target"))
+    user = _find_user(shell, identity)
+    if user is None:
+        raise _user_not_found(identity, "MoveOcsUserCmdlet")
+    pool = next((p for p in deployment["pools"] if p["fqdn"].lower() == target.lower()), None)
+    if pool is None or "Registrar" not in pool["services"]:
+        raise _move_error(
+            f'Target "{target}" is not a registrar pool or a hosting provider\'s ProxyFqdn.',
+            "InvalidTarget",
+            "InvalidArgument",
+            target,
+        )
+    if user["registrar_pool"] is not None:
+        if user["registrar_pool"].lower() == pool["fqdn"].lower():
+            raise _move_error(
+                f"User {user['sip_address']} is already homed on {pool['fqdn']}.",
+                "UserAlreadyOnTarget",
+                target=identity,
+            )
+        if shell.should_process(bound, user["sip_address"], "Move-CsUser"):
+            shell.change(f"deployment.users[{user['sip_address']}]", user, "registrar_pool", pool["fqdn"])
+        return [_user_object(user, shell.state.host["domain"])] if bound.switch("PassThru") else []
+    moves = deployment["moves"]
+    if not moves["tls12"]:
+        raise _move_error(
+            "The underlying connection was closed: An unexpected error occurred on a send. TLS 1.2 is required "
+            "to move users between on-premises and Microsoft 365.",
+            "MoveUserToOnPremFailed",
+            "ConnectionError",
+            identity,
+        )
+    if moves["federated_edge_pools"] > 1:
+        raise _move_error(
+            "Multiple federated Edge pools were found. Skype for Business federation can only be enabled for a "
+            "single Edge pool.",
+            "MultipleFederatedEdgePools",
+            target=identity,
+        )
+    _tenant_admin(shell, bound, identity)
+    provider = next((p for p in deployment["hosting_providers"] if p["proxy_fqdn"] == ONLINE_PROXY_FQDN), None)
+    if not bound.get("HostedMigrationOverrideUrl") and not (provider and provider["autodiscover_url"]):
+        raise _move_error(
+            "Unable to discover the hosted migration service URL: the hosting provider has no AutodiscoverUrl. "
+            "Specify -HostedMigrationOverrideUrl.",
+            "HostedMigrationUrlNotFound",
+            "ObjectNotFound",
+            identity,
+        )
+    if not user["synced"]:
+        raise _move_error(
+            f"User {user['sip_address']} was not found in the tenant: the on-premises user is not synchronized "
+            "to Microsoft 365 (Azure AD Connect).",
+            "UserNotSynchronized",
+            "ObjectNotFound",
+            identity,
+        )
+    if moves["throttle_moves"] > 0:
+        shell.change("deployment.moves", moves, "throttle_moves", moves["throttle_moves"] - 1)
+        raise _move_error(
+            "The request was throttled by the hosted migration service (Micro delay applied). Try again later.",
+            "ServerBusy",
+            "LimitsExceeded",
+            identity,
+        )
+    if not shell.should_process(bound, user["sip_address"], "Move-CsUser"):
+        return []
+    if moves["seconds_per_move"]:
+        time.sleep(moves["seconds_per_move"])
+    shell.change(f"deployment.users[{user['sip_address']}]", user, "registrar_pool", pool["fqdn"])
+    return [_user_object(user, shell.state.host["domain"])] if bound.switch("PassThru") else []
+
+
 # --- declarations ------------------------------------------------------------------------------
 
 
@@ -539,6 +743,48 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
         None,
     ),
 )
+
+
+USER_CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
+    (
+        # Source: SkypeForBusiness/Get-CsUser.md @ 93336da2 (one set; -Filter, -OU, -LdapFilter not modelled)
+        Cmdlet(
+            "Get-CsUser",
+            "onprem",
+            f"{AD}.Cmdlets.GetOcsUserCmdlet",
+            documented("Get-CsUser", (Param("Identity"), Param("DomainController"))),
+            get_user,
+        ),
+        None,
+    ),
+    (
+        # Source: SkypeForBusiness/Move-CsUser.md @ 93336da2. The obsolete -MoveToTeams and -Bypass*Check
+        # switches, -UserList/-Report (files on the server) and -UseLegacyMode are not modelled, so the lab
+        # refuses them; -UseOAuth is not on the page at all.
+        Cmdlet(
+            "Move-CsUser",
+            "onprem",
+            MOVE_CLASS,
+            documented(
+                "Move-CsUser",
+                (
+                    Param("Identity"),
+                    Param("Target"),
+                    Param("Credential", "credential"),
+                    Param("HostedMigrationOverrideUrl"),
+                    Param("Force", "switch"),
+                    Param("ProxyPool"),
+                    Param("DomainController"),
+                    Param("PassThru", "switch"),
+                ),
+            ),
+            move_user,
+            should_process=True,
+        ),
+        None,
+    ),
+)
+CMDLETS = CMDLETS + USER_CMDLETS
 
 
 def exports(shell: Shell, version: str) -> Iterable[Resolved]:
