@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 module: cs_user_move
 short_description: Move users from Microsoft 365 (Teams) back to an on-premises Lync / Skype for Business pool
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Moves the listed users, homed online, to an on-premises registrar pool with C(Move-CsUser -Target <pool>),
     in batches, and reports an outcome per user with the cause and the remedy of every failure.
