@@ -92,6 +92,13 @@ READS: tuple[Read, ...] = (
         ("Caption", "Version", "BuildNumber", "OSArchitecture"),
     ),
     Read("computer", None, "Get-CimInstance", {"ClassName": "Win32_ComputerSystem"}, ("Name", "DNSHostName", "Domain")),
+    Read(
+        "dotnet",
+        None,
+        "Get-ItemProperty",
+        {"LiteralPath": r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Name": "Release"},
+        ("Release",),
+    ),
     Read("patch_version", "build", "Get-CsServerPatchVersion", select=("ComponentName", "Version")),
     Read("installed", "build", "Get-ItemProperty", {"Path": UNINSTALL_KEYS}, ("DisplayName", "DisplayVersion")),
     Read("topology", "topology", "Get-CsTopology", select=("Sites",)),
@@ -250,6 +257,7 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "access_edge": _access_edge(steps["access_edge"]) if "federation" in subsets else None,
         "online_connectors": _rows(steps, "connectors", {"Name": "name", "Version": "version", "ModuleBase": "path"}),
         "powershell_version": response.ps_version or None,
+        "dotnet_release": _dotnet_release(steps["dotnet"]),
         "os": _os(steps["os"]),
         "errors": [_error_entry(read, steps[read.id]) for read in READS if _failed(read, steps)],
     }
@@ -285,12 +293,24 @@ def _text(step: _runner.StepResult) -> str | None:
 
 
 def _failed(read: Read, steps: dict[str, _runner.StepResult]) -> bool:
-    """A read that failed; a missing Get-CsServerPatchVersion is expected (Lync 2013), not an error."""
+    """A read that failed; a missing Get-CsServerPatchVersion (Lync 2013) or .NET 4.5+ key is a fact, not an error."""
     step = steps.get(read.id)
     if step is None or step.ok:
         return False
-    missing = step.error is not None and step.error.fqid.startswith("CommandNotFoundException")
-    return not (read.id == "patch_version" and missing)
+    fqid = step.error.fqid if step.error is not None else ""
+    if read.id == "patch_version" and fqid.startswith("CommandNotFoundException"):
+        return False
+    return not (read.id == "dotnet" and fqid.startswith("PathNotFound"))
+
+
+def _dotnet_release(step: _runner.StepResult) -> int | None:
+    """The .NET Framework 4.x Release number; 0 when no .NET Framework 4.5 or later is installed (no key)."""
+    if not step.ok:
+        missing = step.error is not None and step.error.fqid.startswith("PathNotFound")
+        return 0 if missing else None
+    row = step.first()
+    value = row.get("Release") if isinstance(row, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _error_entry(read: Read, step: _runner.StepResult) -> dict[str, t.Any]:

@@ -22,7 +22,7 @@ from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 STATES = pathlib.Path(__file__).resolve().parents[3] / "lab" / "states"
 ALL_STEPS = [read.id for read in _deployment.READS]
-MINIMAL_STEPS = ["server_version", "os", "computer"]
+MINIMAL_STEPS = ["server_version", "os", "computer", "dotnet"]
 
 
 def state(name: str) -> dict[str, t.Any]:
@@ -185,7 +185,8 @@ def test_unreadable_build_fails_the_check_with_both_errors() -> None:
     result = run(data)[0]
     found = facts(result)
     assert found["build"] is None and found["build_meets_minimum"] is None
-    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed"}
+    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed", "dotnet"}
+    assert found["dotnet_release"] is None  # unreadable, not absent
     detail = check(result, "build_minimum")["detail"]
     assert "Access is denied." in detail and "Requested registry access is not allowed." in detail
 
@@ -352,16 +353,17 @@ def test_default_routing_fails_access_edge() -> None:
 @pytest.mark.parametrize(
     ("modules", "passed", "words"),
     [
-        ([{"name": "MicrosoftTeams", "version": "3.1.0"}], False, "older than 4.0"),
+        ([{"name": "MicrosoftTeams", "version": "3.1.0"}], False, "older than 6.2.1, which Move-CsUser needs"),
+        ([{"name": "MicrosoftTeams", "version": "6.2.0"}], False, "older than 6.2.1, which Move-CsUser needs"),
         (
-            [{"name": "MicrosoftTeams", "version": "6.1.0"}, {"name": "SkypeOnlineConnector", "version": "7.0.0.0"}],
+            [{"name": "MicrosoftTeams", "version": "6.4.0"}, {"name": "SkypeOnlineConnector", "version": "7.0.0.0"}],
             True,
             "SkypeOnlineConnector 7.0.0.0",
         ),
         (
-            [{"name": "MicrosoftTeams", "version": "4.9.3"}, {"name": "MicrosoftTeams", "version": "2.0.0"}],
+            [{"name": "MicrosoftTeams", "version": "6.2.1"}, {"name": "MicrosoftTeams", "version": "2.0.0"}],
             True,
-            "4.9.3",
+            "6.2.1",
         ),
         ([], False, "MicrosoftTeams is not installed."),
     ],
@@ -522,3 +524,26 @@ def test_cms_location_written_as_an_object_is_kept_as_text() -> None:
     )
     assert _deployment._text(step) == "BackEndServer=sql01.contoso.com; SqlInstanceName=rtc"
     assert _deployment._text(_runner.StepResult("cms_location", "ok", [], None, ())) is None
+
+
+@pytest.mark.parametrize(
+    ("powershell", "release", "passed", "words"),
+    [
+        ("5.1.17763.1", 528049, True, ".NET Framework Release 528049"),
+        ("5.1.14409.1018", 461808, True, "Release 461808"),
+        ("5.1.17763.1", 460805, False, ".NET Framework Release 460805; every MicrosoftTeams release since 1.1.4"),
+        ("5.1.17763.1", None, False, "no .NET Framework 4.5 or later"),
+        ("4.0", 528049, False, "Windows PowerShell 4.0; every MicrosoftTeams release since 1.1.4"),
+    ],
+)
+def test_powershell_and_dotnet_that_every_teams_release_needs(
+    powershell: str, release: int | None, passed: bool, words: str
+) -> None:
+    data = state("sfb2019-teams")
+    data["host"]["powershell_version"] = powershell
+    data["host"]["dotnet_release"] = release
+    result = run(data, {"gather_subset": ["!all"]})[0]
+    assert facts(result)["dotnet_release"] == (release or 0)
+    assert facts(result)["errors"] == []
+    verdict = check(result, "powershell_version")
+    assert verdict["passed"] is passed and words in verdict["detail"], verdict

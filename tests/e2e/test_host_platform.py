@@ -1,0 +1,75 @@
+"""What real Windows hosts differ in, end to end: PowerShell and .NET versions, the second hop, the display language.
+
+Each test runs real ansible-playbook over WinRM (NTLM, encrypted) against a lab state that models the
+behaviour (docs/lab.md, fidelity notes) and reads the registered results back from the output.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import typing as t
+
+import pytest
+
+from tests.e2e.lab import Lab, play_recap, run
+from tests.e2e.lab_support import playbook, state_variant
+
+pytestmark = pytest.mark.lab
+
+
+def results(lab: Lab, tmp_path: pathlib.Path, tasks: list[dict[str, t.Any]]) -> dict[str, dict[str, t.Any]]:
+    """Run module tasks (each registered, errors ignored) and return their results by register name."""
+    play: list[dict[str, t.Any]] = []
+    for task in tasks:
+        name = task.pop("register")
+        play.append({**task, "name": name, "register": name, "ignore_errors": True})
+        play.append(
+            {"name": f"show {name}", "ansible.builtin.debug": {"msg": f"RESULT {name}={{{{ {name} | to_json }}}}"}}
+        )
+    out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=play))])
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert play_recap(out.stdout)["unreachable"] == 0
+    found = {}
+    for line in out.stdout.splitlines():
+        if '"msg": "RESULT ' in line:
+            text = json.loads("{" + line.strip().rstrip(",") + "}")["msg"][len("RESULT ") :]
+            name, _sep, value = text.partition("=")
+            found[name] = json.loads(value)
+    return found
+
+
+def check(result: dict[str, t.Any], check_id: str) -> dict[str, t.Any]:
+    return next(c for c in result["ansible_facts"]["cs_deployment"]["checks"] if c["id"] == check_id)
+
+
+# --- item: MicrosoftTeams needs Windows PowerShell 5.1 and .NET Framework 4.7.2 ----------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "reason", "words"),
+    [
+        ({"powershell_version": "4.0"}, "powershell_too_old", "needs Windows PowerShell 5.1"),
+        ({"dotnet_release": 460805}, "dotnet_too_old", "needs .NET Framework 4.7.2"),
+    ],
+)
+def test_teams_is_not_copied_to_a_host_that_cannot_import_it(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path, host: dict[str, t.Any], reason: str, words: str
+) -> None:
+    lab = lab_factory(state_variant(tmp_path, "connector-sources", lambda data: data["host"].update(host)))
+    found = results(
+        lab,
+        tmp_path,
+        [
+            {"lync.hybrid.cs_deployment_facts": {"gather_subset": ["connectors"]}, "register": "facts"},
+            {"lync.hybrid.cs_online_connector": {"source": r"C:\Offline", "version": "6.1.0"}, "register": "folder"},
+            {"lync.hybrid.cs_online_connector": {"source": "InternalGallery"}, "register": "gallery"},
+        ],
+    )
+    for name in ("folder", "gallery"):
+        assert found[name]["failed"] is True and found[name]["reason"] == reason, found[name]
+        assert words in found[name]["msg"]
+    assert check(found["facts"], "powershell_version")["passed"] is False
+    assert "every MicrosoftTeams release since 1.1.4" in check(found["facts"], "powershell_version")["detail"]
+    assert lab.journal("change") == []
+    assert not [e for e in lab.journal("cmdlet") if e["name"] in ("Copy-Item", "Install-Module", "New-Item")]
