@@ -101,7 +101,10 @@ READS: tuple[Read, ...] = (
     ),
     Read("patch_version", "build", "Get-CsServerPatchVersion", select=("ComponentName", "Version")),
     Read("installed", "build", "Get-ItemProperty", {"Path": UNINSTALL_KEYS}, ("DisplayName", "DisplayVersion")),
-    Read("topology", "topology", "Get-CsTopology", select=("Sites",)),
+    # -LocalStore (documented on Get-CsTopology, Get-CsHostingProvider and Get-CsAccessEdgeConfiguration, not on
+    # Get-CsPool or Get-CsSipDomain) reads this server's replica of the central management store instead of its
+    # SQL back end, which over WinRM without credential delegation is a second hop that fails.
+    Read("topology", "topology", "Get-CsTopology", {"LocalStore": True}, select=("Sites",)),
     Read("pools", "topology", "Get-CsPool", select=("Identity", "Fqdn", "Site", "Services", "Computers")),
     Read("sip_domains", "topology", "Get-CsSipDomain", select=("Identity", "Name", "IsDefault")),
     Read(
@@ -117,11 +120,18 @@ READS: tuple[Read, ...] = (
         "Get-CsManagementStoreReplicationStatus",
         select=("ReplicaFqdn", "UpToDate", "LastStatusReport", "LastUpdateCreation", "ProductVersion"),
     ),
-    Read("hosting_providers", "federation", "Get-CsHostingProvider", select=tuple(HOSTING_PROVIDER_KEYS)),
+    Read(
+        "hosting_providers",
+        "federation",
+        "Get-CsHostingProvider",
+        {"LocalStore": True},
+        select=tuple(HOSTING_PROVIDER_KEYS),
+    ),
     Read(
         "access_edge",
         "federation",
         "Get-CsAccessEdgeConfiguration",
+        {"LocalStore": True},
         select=(
             "Identity",
             "AllowOutsideUsers",
@@ -194,7 +204,11 @@ def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
     if response.error is not None:
         _fail_top_level(response)
     facts = interpret(response, subsets)
-    return {"changed": False, "ansible_facts": {"cs_deployment": facts}}
+    result: dict[str, t.Any] = {"changed": False, "ansible_facts": {"cs_deployment": facts}}
+    hops = [entry["cmdlet"] for entry in facts["errors"] if entry.get("reason") == "second_hop"]
+    if hops:
+        result["warnings"] = [f"{', '.join(hops)} could not reach the central management store. {SECOND_HOP}"]
+    return result
 
 
 def _fail_top_level(response: _runner.Response) -> t.NoReturn:
@@ -261,11 +275,34 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "os": _os(steps["os"]),
         "errors": [_error_entry(read, steps[read.id]) for read in READS if _failed(read, steps)],
     }
-    messages = {entry["step"]: f"{entry['cmdlet']} failed: {entry['message']}" for entry in facts["errors"]}
+    for entry in facts["errors"]:
+        if second_hop(entry.get("exception")):
+            entry["reason"] = "second_hop"
+    messages = {
+        entry["step"]: f"{entry['cmdlet']} failed: {entry['message']}"
+        + (f" {SECOND_HOP}" if entry.get("reason") == "second_hop" else "")
+        for entry in facts["errors"]
+    }
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]
     return facts
+
+
+# Exception types (never localised) of the failures an unauthenticated second hop causes: SQL Server refusing
+# NT AUTHORITY\ANONYMOUS LOGON on the CMS back end, Active Directory answering "An operations error occurred".
+SECOND_HOP_EXCEPTIONS = ("System.Data.SqlClient.SqlException", "System.DirectoryServices.DirectoryServicesCOMException")
+SECOND_HOP = (
+    "This is the second hop: over WinRM without credential delegation the host cannot pass the account on to the "
+    "SQL server of the central management store or to Active Directory (Enterprise Edition pools, or a CMS on "
+    "another server). Connect with CredSSP (ansible_winrm_transport: credssp) or with Kerberos and delegation "
+    "(ansible_winrm_transport: kerberos, ansible_winrm_kerberos_delegation: true, ansible_user as user@REALM)."
+)
+
+
+def second_hop(exception: t.Any) -> bool:
+    """Whether an error record's exception type is one of the second-hop failures."""
+    return str(exception or "") in SECOND_HOP_EXCEPTIONS
 
 
 def _rows(steps: dict[str, _runner.StepResult], step_id: str, keys: dict[str, str]) -> list[dict[str, t.Any]] | None:

@@ -73,3 +73,35 @@ def test_teams_is_not_copied_to_a_host_that_cannot_import_it(
     assert "every MicrosoftTeams release since 1.1.4" in check(found["facts"], "powershell_version")["detail"]
     assert lab.journal("change") == []
     assert not [e for e in lab.journal("cmdlet") if e["name"] in ("Copy-Item", "Install-Module", "New-Item")]
+
+
+# --- item: the second hop on Enterprise Edition ----------------------------------------------------
+
+
+@pytest.mark.parametrize("delegation", [False, True])
+def test_enterprise_pool_reads_what_it_can_and_names_the_second_hop(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path, delegation: bool
+) -> None:
+    change = lambda data: data["host"].update(credential_delegation=delegation)  # noqa: E731
+    lab = lab_factory(state_variant(tmp_path, "sfb2019-enterprise", change))
+    found = results(lab, tmp_path, [{"lync.hybrid.cs_deployment_facts": {}, "register": "facts"}])["facts"]
+    facts = found["ansible_facts"]["cs_deployment"]
+    # -LocalStore reads work either way: the topology, the hosting provider, the Access Edge.
+    assert facts["topology_published"] is True
+    assert check(found, "hosting_provider")["passed"] and check(found, "access_edge")["passed"]
+    localstore = [e for e in lab.journal("cmdlet") if e["params"].get("LocalStore")]
+    assert {e["name"] for e in localstore} == {
+        "Get-CsTopology",
+        "Get-CsHostingProvider",
+        "Get-CsAccessEdgeConfiguration",
+    }
+    if delegation:
+        assert facts["errors"] == [] and facts["failed_checks"] == [] and "warnings" not in found
+        assert facts["edition"] == "Enterprise"
+        return
+    hops = {e["step"] for e in facts["errors"] if e.get("reason") == "second_hop"}
+    assert hops == {"pools", "sip_domains", "cms_location", "cms_replication"}
+    assert "pools_present" in facts["failed_checks"] and "cms_replication" in facts["failed_checks"]
+    remedy = check(found, "pools_present")["detail"]
+    assert "ansible_winrm_transport: credssp" in remedy and "kerberos_delegation" in remedy
+    assert "second hop" in found["warnings"][0]
