@@ -257,7 +257,7 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "build_minimum_update": product.minimum_update if product else None,
         "build_meets_minimum": _meets(build, product),
         "components": components,
-        "topology_published": _published(steps["topology"]) if "topology" in subsets else None,
+        "topology_published": _published(steps["topology"], steps["pools"]) if "topology" in subsets else None,
         "pools": pools,
         "local_pool": _local_pool(pools, fqdn),
         "sip_domains": _rows(steps, "sip_domains", {"Name": "name", "IsDefault": "is_default"}),
@@ -435,20 +435,20 @@ def _meets(build: str | None, product: Product | None) -> bool | None:
 # --------------------------------------------------------------------------- topology
 
 
-def _published(step: _runner.StepResult) -> bool | None:
-    """A published topology has at least one site; an unpublished one has none or fails to load."""
+def _published(step: _runner.StepResult, pools: _runner.StepResult) -> bool | None:
+    """A published topology has at least one site.
+
+    When Get-CsTopology fails, its message is localised and its error id undocumented, so the language-
+    independent sign is used: Get-CsPool answered, with no pool (it returns nothing for an unpublished
+    topology). When both failed, whether a topology is published is unknown.
+    """
     if not step.ok:
-        return False if _unpublished_error(step.error) else None
+        return False if pools.ok and not pools.output else None
     topology = step.first()
     if not isinstance(topology, dict):
         return False
     sites = topology.get("Sites")
     return bool(sites)
-
-
-def _unpublished_error(record: _runner.ErrorRecord | None) -> bool:
-    text = f"{record.fqid} {record.message}" if record else ""
-    return bool(re.search(r"not (been )?published|no (published )?topology", text, re.IGNORECASE))
 
 
 def _pools(step: _runner.StepResult) -> list[dict[str, t.Any]] | None:

@@ -105,3 +105,53 @@ def test_enterprise_pool_reads_what_it_can_and_names_the_second_hop(
     remedy = check(found, "pools_present")["detail"]
     assert "ansible_winrm_transport: credssp" in remedy and "kerberos_delegation" in remedy
     assert "second hop" in found["warnings"][0]
+
+
+# --- item: localised Windows ---------------------------------------------------------------------
+
+
+def test_german_windows_gives_the_same_diagnoses(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path) -> None:
+    """de-DE: every Windows/PowerShell message is German, and facts and reasons do not change."""
+    by_culture = {}
+    for culture in ("en-US", "de-DE"):
+
+        def change(data: dict[str, t.Any], culture: str = culture) -> None:
+            data["host"]["culture"] = culture
+            data["deployment"]["topology"] = {"published": False}
+
+        lab = lab_factory(state_variant(tmp_path, "sfb2019-enterprise", change))
+        found = results(
+            lab,
+            tmp_path,
+            [
+                {"lync.hybrid.cs_deployment_facts": {}, "register": "facts"},
+                {
+                    "lync.hybrid.cs_online_connector": {"name": "microsoft_teams", "state": "absent", "version": "9.9"},
+                    "register": "absent",
+                },
+                {
+                    "lync.hybrid.cs_online_session": {
+                        "certificate_thumbprint": "A" * 40,
+                        "application_id": "0c4f7b2e-91d3-4a6b-8e5f-2d1c3b4a5e6f",
+                        "tenant_id": "2b7e9c41-5d3a-4f8e-b6c2-1a9d0e8f7c65",
+                    },
+                    "register": "session",
+                },
+            ],
+        )
+        # Texts of the online service (the tenant's replies) are not Windows's, so not localised.
+        messages = [
+            e["error"]["message"] for e in lab.journal("cmdlet") if e["status"] == "error" and e["scope"] != "online"
+        ]
+        by_culture[culture] = (found, messages)
+    (english, english_messages), (german, german_messages) = by_culture["en-US"], by_culture["de-DE"]
+    # The German host really writes German: no English message text reaches the collection.
+    assert german_messages and not set(german_messages) & set(english_messages)
+    assert any("Anmeldung" in m for m in german_messages)
+    facts_en, facts_de = (r["facts"]["ansible_facts"]["cs_deployment"] for r in (english, german))
+    for key in ("topology_published", "failed_checks", "product", "build"):
+        assert facts_de[key] == facts_en[key], key
+    assert facts_de["topology_published"] is None  # pools unreadable (second hop): unknown, in both languages
+    assert [e.get("reason") for e in facts_de["errors"]] == [e.get("reason") for e in facts_en["errors"]]
+    assert "second_hop" in [e.get("reason") for e in facts_de["errors"]]
+    assert german["session"]["reason"] == english["session"]["reason"]

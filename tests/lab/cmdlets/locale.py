@@ -41,8 +41,8 @@ GERMAN: dict[str, str] = {
     ),
     "PathNotFound": 'Der Pfad "{target}" kann nicht gefunden werden, da er nicht vorhanden ist.',
     "TopologyNotPublished": "Die Topologie wurde nicht veröffentlicht.",
-    "CmsSqlLoginFailed": "Fehler bei der Anmeldung für den Benutzer 'NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG'.",
-    "CmsDirectoryOperationsError": "Ein Vorgangsfehler ist aufgetreten.",
+    "SqlLoginFailed": "Fehler bei der Anmeldung für den Benutzer 'NT-AUTORITÄT\\ANONYMOUS-ANMELDUNG'.",
+    "DirectoryOperationsError": "Ein Vorgangsfehler ist aufgetreten.",
     "UnauthorizedAccess": "Zugriff verweigert",
 }
 GENERIC = "Der Vorgang konnte nicht ausgeführt werden."  # assumed

@@ -547,3 +547,14 @@ def test_powershell_and_dotnet_that_every_teams_release_needs(
     assert facts(result)["errors"] == []
     verdict = check(result, "powershell_version")
     assert verdict["passed"] is passed and words in verdict["detail"], verdict
+
+
+@pytest.mark.parametrize("culture", ["en-US", "de-DE"])
+def test_an_unpublished_topology_is_recognised_in_any_language(culture: str) -> None:
+    # Get-CsTopology's message is localised and its error id undocumented: the empty Get-CsPool decides.
+    data = state("broken")
+    data["host"]["culture"] = culture
+    result, lab, _connection = run(data)
+    assert facts(result)["topology_published"] is False
+    messages = [e["error"]["message"] for e in lab.journal.select("cmdlet") if e["name"] == "Get-CsTopology"]
+    assert ("veröffentlicht" in messages[0]) is (culture == "de-DE")
