@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 import typing as t
 
 import yaml
 
-from tests.e2e.lab import STATES, Lab
+from tests.e2e.lab import REPO, STATES, Lab
+from tests.lab.journal import MASK
 
 # Module options from the lab inventory's tenant logon (lync_online_prereqs_*), as the role passes them.
 INVENTORY_LOGON = {
@@ -33,6 +35,39 @@ def playbook(
     path = tmp_path / "playbook.yml"
     path.write_text(yaml.safe_dump([play], sort_keys=False), encoding="utf-8")
     return path
+
+
+# The one command line every task sends: the data-free bootstrap (the data goes on stdin).
+BOOTSTRAP = (REPO / "plugins" / "plugin_utils" / "bootstrap.ps1").read_text(encoding="utf-8").strip()
+COMMAND_ARGUMENTS = ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand"]
+CONNECT_CMDLETS = ("New-CsOnlineSession", "Connect-MicrosoftTeams")
+
+
+def assert_secrets_only_in_credentials(lab: Lab) -> None:
+    """What the lab saw, checked so that its masking cannot hide a leak.
+
+    The journal replaces every secret of the state with the mask when it writes, so a secret
+    missing from the journal proves nothing. Instead: every command line is exactly the
+    bootstrap (compared whole: a secret on it, masked or not, makes it differ), and the mask
+    appears only where the lab hides credentials by design, the ``Credential`` parameter of
+    the connect cmdlet; a secret bound to any other parameter, or echoed anywhere, shows.
+    """
+    commands = [e for e in lab.journal("wsman") if e.get("action") == "Command"]
+    # A Command request the lab's transport faults dropped (or answered with HTTP 500) was not read.
+    unread = [e for e in commands if e.get("injected") in ("drop", "http_500")]
+    assert all("command_line" not in e and "arguments" not in e for e in unread), unread
+    commands = [e for e in commands if e not in unread]
+    assert commands, "no command reached the lab"
+    for command in commands:
+        assert command["command_line"] == BOOTSTRAP
+        assert command["arguments"][:-1] == COMMAND_ARGUMENTS
+        assert command["arguments"][-1].endswith("base64 chars, decoded into command_line>")
+    for event in lab.journal():
+        if MASK not in json.dumps(event, ensure_ascii=False):
+            continue
+        assert event["event"] == "cmdlet" and event["name"] in CONNECT_CMDLETS, event
+        others = {name: value for name, value in event["params"].items() if name != "Credential"}
+        assert event["params"]["Credential"] == MASK and MASK not in json.dumps(others, ensure_ascii=False), event
 
 
 def state_variant(tmp_path: pathlib.Path, name: str, change: t.Callable[[dict[str, t.Any]], None]) -> pathlib.Path:

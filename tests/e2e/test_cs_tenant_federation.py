@@ -16,12 +16,14 @@ import pytest
 from tests.e2e.lab import STATES, Lab, play_recap, run
 from tests.e2e.lab_support import (
     INVENTORY_LOGON,
+    assert_secrets_only_in_credentials,
     assert_sessions_closed,
     playbook,
     sessions,
     state_variant,
     wsman_commands,
 )
+from tests.lab.journal import MASK
 from tests.lab.state import load_state
 
 pytestmark = pytest.mark.lab
@@ -98,9 +100,11 @@ def test_target_turns_the_shared_sip_address_space_on_once(
     expected = initial(name)
     expected["tenant"]["federation"]["shared_sip_address_space"] = True
     assert final == expected
-    # Even at -vvv the tenant password shows nowhere: not in the output, not on the host.
+    # Even at -vvv the tenant password shows nowhere: not in the output, and on the host only as the credential.
     assert PASSWORD not in out.stdout + out.stderr
-    assert PASSWORD not in lab.journal_path.read_text(encoding="utf-8")
+    assert_secrets_only_in_credentials(lab)
+    masked = [e["name"] for e in lab.journal("cmdlet") if e["params"].get("Credential") == MASK]
+    assert masked == ([opened] * HOST_TASKS if name == "lync2013-ready" else [])
 
 
 def test_a_set_the_tenant_rejects_fails_clearly_and_changes_nothing(

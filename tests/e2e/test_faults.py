@@ -31,7 +31,13 @@ import typing as t
 import pytest
 
 from tests.e2e.lab import Lab, play_recap, run
-from tests.e2e.lab_support import assert_sessions_closed, sessions, state_variant, wsman_commands
+from tests.e2e.lab_support import (
+    assert_secrets_only_in_credentials,
+    assert_sessions_closed,
+    sessions,
+    state_variant,
+    wsman_commands,
+)
 from tests.lab.state import load_state
 
 pytestmark = pytest.mark.lab
@@ -41,6 +47,8 @@ PLAYBOOK = "playbooks/prereqs.yml"
 NO_WAIT = ("-e", "lync_online_prereqs_delay=0")
 FEDERATION_ONLY = ("--tags", "lync_online_prereqs_federation")
 ADMIN = "admin@contoso.onmicrosoft.com"
+# lync2013-ready's secrets: the WinRM account's and the tenant admin's passwords.
+SECRETS = ("Lab-Adm1n-Passw0rd!", "Tenant-Adm1n-Passw0rd!")
 # What Python prints when an exception escapes instead of being explained.
 PYTHON_FAILURE = re.compile(
     r"Traceback|\b\w*Exception: |\b(?:KeyError|TypeError|ValueError|AttributeError|IndexError|NameError)\b"
@@ -160,6 +168,7 @@ def test_transport_failure_during_the_federation_task(
     assert "may not have started, or may have finished without its result arriving" in message
     assert all(phrase in message for phrase in TRANSPORT_REMEDY), message
     assert_explained(out)
+    assert [secret for secret in SECRETS if secret in out.stdout + out.stderr] == []
     assert injected(lab) == [({"drop_connection_at_request": "drop"}.get(fault, "http_500"), action)]
     # Right after the failure: the runner ran its whole request or nothing of it.
     if ran:
@@ -179,6 +188,7 @@ def test_transport_failure_during_the_federation_task(
     assert len(federation_sets(lab)) == 1
     assert final == with_ssas(initial(state))
     assert_sessions_closed(lab, final)
+    assert_secrets_only_in_credentials(lab)
 
 
 def test_throttled_connects_are_unreachable_then_a_rerun_succeeds(
@@ -281,6 +291,7 @@ def test_wrong_password(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Pat
     assert "Check username and password" in result["msg"]
     assert "AADSTS50126" in result["error_record"]["message"]
     assert wrong not in out.stdout + out.stderr + report(lab)
+    assert_secrets_only_in_credentials(lab)
     assert_explained(out)
     assert [e["account"] for e in sessions(lab, "refused")] == [ADMIN]
     assert final == initial(state)

@@ -33,7 +33,11 @@ MSI_NAMES = {
     "skypeonlineconnector": "Skype for Business Online, Windows PowerShell Module",
 }
 PRODUCT_COMPONENTS = ("Core Components", "Front End Server", "Administrative Tools")
-MSI_OK = (0, 3010)
+# msiexec exit codes that mean the product was installed: ERROR_SUCCESS (0), ERROR_SUCCESS_REBOOT_INITIATED
+# (1641) and ERROR_SUCCESS_REBOOT_REQUIRED (3010), per Microsoft's "MsiExec.exe and InstMsi.exe Error Messages"
+# (https://learn.microsoft.com/en-us/windows/win32/msi/error-codes). Any other code a state gives a source
+# (1603, 1618, 1620 ERROR_INSTALL_PACKAGE_INVALID, 1633 ERROR_INSTALL_PLATFORM_UNSUPPORTED, ...) installs nothing.
+MSI_OK = (0, 1641, 3010)
 MSI_BAD_PACKAGE = 1619
 MSI_UNKNOWN_PRODUCT = 1605
 NAMESPACE = uuid.UUID("6b1f6b36-6a53-4c3e-9d37-3f0c0a4b7c11")

@@ -768,7 +768,3 @@ def _raise(error: Exception) -> Any:
 
 
 VOID = _VOID
-
-
-def cannot_convert_to_type(value: Any, target: str) -> PSError:
-    return cannot_convert(value, target)

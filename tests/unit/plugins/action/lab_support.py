@@ -7,14 +7,17 @@ reads the lab's in-memory journal and state to see what reached the host and the
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 import pathlib
 import typing as t
 
 import yaml
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
 
-from tests.lab.host import LabHost
-from tests.lab.journal import Journal
+from tests.lab.host import LabHost, normalize
+from tests.lab.journal import MASK, Journal
 from tests.lab.state import parse_state
 from tests.unit.plugins.action.harness import make_action
 
@@ -72,9 +75,12 @@ class Lab:
         self.before = self.state.to_dict()
         self.journal = Journal()
         self.host = LabHost(self.state, self.journal)
+        # What the host wrote back to the controller, unmasked (the journal masks secrets on write).
+        self.answers: list[tuple[bytes, bytes]] = []
 
     def __call__(self, command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
         result = self.host.run_command(command, arguments, stdin)
+        self.answers.append((result.stdout, result.stderr))
         return result.stdout, result.stderr, result.rc
 
     def run(self, args: dict[str, t.Any], **options: t.Any) -> tuple[dict[str, t.Any], t.Any]:
@@ -102,3 +108,71 @@ def assert_closed(lab: Lab) -> None:
     assert lab.sessions("abandoned") == []
     tenant = lab.state.tenant
     assert all(a["open_sessions"] == 0 for a in tenant["admins"] + tenant["app_registrations"])
+
+
+# The command line the collection sends: the bootstrap as -EncodedCommand, nothing else.
+COMMAND_ARGUMENTS = ["-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Unrestricted", "-EncodedCommand"]
+
+
+def leaked_forms(secret: str) -> dict[str, str]:
+    """The spellings a leak of ``secret`` would take in text."""
+    return {
+        "raw": secret,
+        "JSON (ASCII escapes)": json.dumps(secret)[1:-1],
+        "PowerShell single-quoted": secret.replace("'", "''"),
+        "base64 of UTF-8": base64.b64encode(secret.encode("utf-8")).decode(),
+        "base64 of UTF-16-LE": base64.b64encode(secret.encode("utf-16-le")).decode(),
+    }
+
+
+def assert_absent(where: str, secret: str, text: str) -> None:
+    found = [name for name, form in leaked_forms(secret).items() if form in text]
+    assert found == [], f"the secret appears in {where} ({', '.join(found)})"
+
+
+def _without_credential_passwords(value: t.Any, secret: str, found: list[str]) -> t.Any:
+    """The request with each credential's password equal to ``secret`` taken out (and counted)."""
+    if isinstance(value, dict):
+        credential = value.get("$credential")
+        if isinstance(credential, dict) and credential.get("password") == secret and len(value) == 1:
+            found.append(credential["username"])
+            return {"$credential": {**credential, "password": None}}
+        return {key: _without_credential_passwords(item, secret, found) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_credential_passwords(item, secret, found) for item in value]
+    return value
+
+
+def assert_secret_only_in_credentials(lab: Lab, connection: t.Any, secret: str, *, accounts: list[str]) -> None:
+    """What crossed the wire, unmasked: ``secret`` travels only as the password of credentials on stdin.
+
+    * every command line is exactly the data-free bootstrap (decoded and compared whole);
+    * on stdin, the runner is the shipped runner and the secret is the password of one
+      ``$credential`` per connector candidate, for ``accounts``, and nowhere else in the request;
+    * nothing the host wrote back (stdout, stderr) carries it;
+    * the lab's journal masks secrets on write, so it cannot show a leak by a missing value;
+      instead its mask may appear only where the lab hides credentials by design, the
+      ``Credential`` parameter of the connect cmdlet, so a secret bound anywhere else shows.
+    """
+    assert connection.commands, "nothing reached the host"
+    for command, arguments, stdin in connection.commands:
+        assert command == "powershell"
+        assert arguments[:-1] == COMMAND_ARGUMENTS
+        script = base64.b64decode(arguments[-1], validate=True).decode("utf-16-le")
+        assert normalize(script) == normalize(_runner.bootstrap_script())
+        payload = _runner.decode_payload(stdin)
+        assert payload["runner"] == _runner.runner_script()
+        found: list[str] = []
+        rest = _without_credential_passwords(payload["request"], secret, found)
+        assert found == accounts, f"credentials carrying the secret: {found}"
+        assert_absent("the request outside its credentials", secret, json.dumps(rest, ensure_ascii=False))
+        assert_absent("the request outside its credentials", secret, json.dumps(rest))
+    assert len(lab.answers) == len(connection.commands)
+    for stdout, stderr in lab.answers:
+        assert_absent("what the host wrote back", secret, stdout.decode("utf-8", "replace"))
+        assert_absent("what the host wrote back", secret, stderr.decode("utf-8", "replace"))
+    masked = [event for event in lab.journal.events if MASK in json.dumps(event, ensure_ascii=False)]
+    for event in masked:
+        assert event["event"] == "cmdlet" and event["name"] in ("New-CsOnlineSession", "Connect-MicrosoftTeams"), event
+        others = {name: value for name, value in event["params"].items() if name != "Credential"}
+        assert event["params"]["Credential"] == MASK and MASK not in json.dumps(others, ensure_ascii=False), event

@@ -57,3 +57,24 @@ def test_a_transport_failure_makes_the_host_unreachable_with_a_remedy() -> None:
     action, _connection = make_action("cs_tenant_federation", LOGON, _raising(ConnectionResetError("peer reset")))
     with pytest.raises(AnsibleConnectionFailure, match=r"the connection was closed: peer reset.*Test-WSMan"):
         action.run(task_vars={})
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        # What the winrm connection plugin raises itself (a timeout), message and all.
+        AnsibleConnectionFailure(f"winrm connection error: basic: {SECRET}@lab timed out"),
+        # A library exception on the wire, which the action turns into an unreachable host.
+        ConnectionResetError(f"peer reset while sending {SECRET}"),
+    ],
+    ids=["connection-failure", "library-exception"],
+)
+def test_an_unreachable_host_keeps_secrets_masked(exc: BaseException) -> None:
+    """The password in a transport failure's text is masked in the exception that makes the host unreachable."""
+    action, _connection = make_action("cs_tenant_federation", LOGON, _raising(exc))
+    with pytest.raises(AnsibleConnectionFailure) as raised:
+        action.run(task_vars={})
+    message = raised.value.message
+    assert SECRET not in message and SECRET not in str(raised.value)
+    assert "********" in message
+    assert raised.value.__cause__ is None and raised.value.__suppress_context__ is True

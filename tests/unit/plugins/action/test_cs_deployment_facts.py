@@ -10,7 +10,7 @@ import typing as t
 import pytest
 import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _deployment, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER, decode_payload
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -347,6 +347,46 @@ def test_default_routing_fails_access_edge() -> None:
     assert "RoutingMethod='UseDefaultRouting'" in verdict["detail"] and verdict["remedy"].endswith("-UseDnsSrvRouting")
 
 
+def _without(step_id: str, *properties: str) -> t.Callable[[str, list[str], bytes], tuple[bytes, bytes, int]]:
+    """The lab as host, with ``properties`` left out of the first object of one step's output.
+
+    What a host answers when a property is not reported (another build, a stripped object).
+    """
+    lab = Lab(state("sfb2019-teams"))
+
+    def host(command: str, arguments: list[str], stdin: bytes) -> tuple[bytes, bytes, int]:
+        stdout, stderr, rc = lab(command, arguments, stdin)
+        head, body = stdout.decode("ascii").split(MARKER, 1)
+        response = json.loads(body)
+        (step,) = [s for s in response["steps"] if s["id"] == step_id]
+        for name in properties:
+            del step["output"][0][name]
+        return (head + MARKER + json.dumps(response)).encode("ascii"), stderr, rc
+
+    return host
+
+
+@pytest.mark.parametrize(
+    ("missing", "named"),
+    [
+        (["AllowOutsideUsers"], "AllowOutsideUsers=None"),
+        (["AllowFederatedUsers"], "AllowFederatedUsers=None"),
+        (["EnablePartnerDiscovery"], "EnablePartnerDiscovery=None"),
+        (["RoutingMethod", "UseDnsSrvRouting"], "RoutingMethod=None"),
+    ],
+)
+def test_an_access_edge_property_the_host_does_not_report_fails_the_check(missing: list[str], named: str) -> None:
+    """sfb2019-teams passes access_edge; without one of the wanted properties it must not."""
+    action, _connection = make_action("cs_deployment_facts", {}, _without("access_edge", *missing))
+    verdict = check(action.run(task_vars={}), "access_edge")
+    assert verdict["passed"] is False
+    assert verdict["detail"] == (
+        f"The access edge configuration differs from the hybrid configuration: {named} "
+        "(hosting providers need DNS SRV routing and federation enabled)."
+    )
+    assert verdict["remedy"].startswith("Set-CsAccessEdgeConfiguration ")
+
+
 # --------------------------------------------------------------------------- connectors, PowerShell
 
 
@@ -381,6 +421,24 @@ def test_old_powershell_fails_its_check() -> None:
     result = run(data)[0]
     assert facts(result)["failed_checks"] == ["powershell_version"]
     assert "Windows Management Framework 5.1" in check(result, "powershell_version")["remedy"]
+
+
+@pytest.mark.parametrize(
+    ("powershell", "passed"),
+    [("5.0.10586.117", False), ("5.0", False), ("5.1", True), ("5.1.14393.0", True)],
+)
+def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: bool) -> None:
+    """Today's rule: Windows PowerShell 5.1 (what MicrosoftTeams 6.3.0 and later need); 5.0 is too old."""
+    data = state("sfb2019-teams")
+    data["host"]["powershell_version"] = powershell
+    verdict = check(run(data)[0], "powershell_version")
+    assert verdict["passed"] is passed
+    if passed:
+        assert verdict["detail"] == f"Windows PowerShell {powershell}."
+    else:
+        assert verdict["detail"] == (
+            f"Windows PowerShell {powershell}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1."
+        )
 
 
 # --------------------------------------------------------------------------- gather_subset

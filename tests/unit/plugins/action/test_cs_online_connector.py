@@ -133,7 +133,7 @@ def test_the_kind_of_source_is_inferred(source: str, kind: str) -> None:
         ({"state": "installed"}, "value of state must be one of"),
         ({"source_type": "zip", "source": "x"}, "value of source_type must be one of"),
         ({"version": "6.1.0", "minimum_version": "6.0.0"}, "mutually exclusive"),
-        ({"version": ["6.1.0"]}, "version"),
+        ({"version": ["6.1.0"]}, "the option 'version' must be a string, not a list"),
         ({"versions": "6.1.0"}, "versions. Supported parameters include"),
         ({"version": ""}, "'version' must not be empty"),
         ({"minimum_version": "  "}, "'minimum_version' must not be empty"),
@@ -423,6 +423,45 @@ def test_no_teams_release_installs_without_dotnet_472(release: int | None, why: 
     assert raised.value.record.fqid.startswith("Modules_InsufficientDotNetFrameworkVersion,")
 
 
+def _powershell(version: str) -> dict[str, t.Any]:
+    """connector-sources on Windows PowerShell ``version``, with releases on both sides of 6.3.0 in the gallery."""
+    data = state()
+    data["host"]["powershell_version"] = version
+    data["host"]["sources"]["repositories"][GALLERY]["MicrosoftTeams"] += ["6.2.9", "6.3.0"]
+    return data
+
+
+# Today's rule (plugin_utils/_connector.py): MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.
+# These pin its boundary on both axes: the last 6.2.x against 6.3.0, and 5.0 against 5.1.
+@pytest.mark.parametrize("powershell", ["5.0.10586.117", "5.0"])
+def test_teams_6_3_0_is_the_first_release_refused_below_powershell_5_1(powershell: str) -> None:
+    lab = Lab(_powershell(powershell))
+    for check_mode in (True, False):
+        result, connection = lab.run({"source": GALLERY, "version": "6.3.0"}, check_mode=check_mode)
+        assert failed(result, "powershell_too_old") == (
+            f"MicrosoftTeams 6.3.0 needs Windows PowerShell 5.1 (6.3.0 and later do); the host runs Windows "
+            f"PowerShell {powershell}. Install Windows Management Framework 5.1 on the host, or set version to a "
+            "4.x-6.2.x release."
+        )
+        assert len(connection.commands) == 1
+    assert lab.calls("Install-Module") == []
+    assert lab.modules("MicrosoftTeams") == []
+
+    result, connection = lab.run({"source": GALLERY, "version": "6.2.9"})
+    assert ok(result)["version"] == "6.2.9"
+    assert [call["params"]["RequiredVersion"] for call in lab.calls("Install-Module")] == ["6.2.9"]
+    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.2.9", "powershellget")]
+
+
+@pytest.mark.parametrize("powershell", ["5.1", "5.1.14393.0"])
+def test_teams_6_3_0_installs_from_powershell_5_1(powershell: str) -> None:
+    lab = Lab(_powershell(powershell))
+    result, _connection = lab.run({"source": GALLERY, "version": "6.3.0"})
+    assert ok(result)["version"] == "6.3.0"
+    assert result["changed"] is True
+    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.3.0", "powershellget")]
+
+
 # --- folder -----------------------------------------------------------------------------------
 
 
@@ -575,28 +614,77 @@ def _msi_exit(code: int) -> dict[str, t.Any]:
     return data
 
 
-def test_msi_exit_code_3010_asks_for_a_reboot() -> None:
-    result, _connection = Lab(_msi_exit(3010)).run({"name": "skype_online_connector", "source": SKYPE_MSI})
+# ERROR_SUCCESS_REBOOT_REQUIRED (3010) and ERROR_SUCCESS_REBOOT_INITIATED (1641): installed, a reboot pending.
+@pytest.mark.parametrize("code", [3010, 1641])
+def test_msi_exit_codes_of_success_with_a_reboot_ask_for_it(code: int) -> None:
+    lab = Lab(_msi_exit(code))
+    result, _connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
     assert ok(result)["changed"] is True
     assert result["reboot_required"] is True
     assert result["installed"] is True
+    assert result["version"] == "7.0.0.0"
+    assert "warnings" in result and not any("after the reboot" in warning for warning in result["warnings"])
+    assert lab.modules("SkypeOnlineConnector") == [("SkypeOnlineConnector", "7.0.0.0", "msi")]
 
 
 @pytest.mark.parametrize(
-    ("code", "reason", "text"),
+    ("code", "reason", "message"),
     [
-        (1603, "msi_failed", "fatal error"),
-        (1618, "msi_busy", "Another installation is already in progress"),
-        (1619, "msi_open_failed", "could not open the package"),
-        (1638, "msi_other_version", "Remove it first with state=absent"),
-        (1625, "msi_failed", "exit code 1625"),
+        (
+            1603,
+            "msi_failed",
+            rf"The installation of '{SKYPE_MSI}' failed with a fatal error (msiexec exit code 1603). Run msiexec /i "
+            rf'"{SKYPE_MSI}" /qn /l*v C:\Windows\Temp\connector.log on the host and read the log; common causes are '
+            "a missing prerequisite or a newer version already installed.",
+        ),
+        (
+            1618,
+            "msi_busy",
+            "Another installation is already in progress on the host (msiexec exit code 1618). Wait until it "
+            "(Windows Update, another msiexec) has finished and run the task again.",
+        ),
+        (
+            1619,
+            "msi_open_failed",
+            f"msiexec could not open the package '{SKYPE_MSI}' (exit code 1619). Check that the path is right and "
+            "readable by the connecting account; over WinRM a UNC path needs CredSSP or Kerberos delegation, or copy "
+            "the MSI to the host first.",
+        ),
+        (
+            1620,
+            "msi_open_failed",
+            f"'{SKYPE_MSI}' is not a valid Windows Installer package (exit code 1620). Download the package again.",
+        ),
+        (
+            1633,
+            "msi_platform",
+            f"'{SKYPE_MSI}' is not for this platform (msiexec exit code 1633). Use the 64-bit package of the "
+            "connector.",
+        ),
+        (
+            1638,
+            "msi_other_version",
+            "Another version of this product is already installed (msiexec exit code 1638). Remove it first with "
+            "state=absent, then install this one.",
+        ),
+        (
+            1625,
+            "msi_failed",
+            f"msiexec failed to install '{SKYPE_MSI}' (exit code 1625). Look the code up in the Windows Installer "
+            "error codes, or run msiexec with /l*v on the host.",
+        ),
     ],
 )
-def test_msi_failures_are_explained(code: int, reason: str, text: str) -> None:
+def test_msi_failures_are_explained(code: int, reason: str, message: str) -> None:
     lab = Lab(_msi_exit(code))
-    result, _connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
-    assert text in failed(result, reason)
+    result, connection = lab.run({"name": "skype_online_connector", "source": SKYPE_MSI})
+    assert failed(result, reason) == message
     assert result["exit_code"] == code
+    assert result["changed"] is False
+    assert len(connection.commands) == 2  # the detection, then msiexec (nothing looks again)
+    assert [call["params"]["ArgumentList"] for call in lab.calls("Start-Process")] == [
+        ["/i", f'"{SKYPE_MSI}"', "/qn", "/norestart"]
+    ]
     assert lab.modules("SkypeOnlineConnector") == []
 
 
@@ -781,6 +869,92 @@ def test_a_copy_in_a_foreign_folder_is_not_deleted() -> None:
         result, _connection = lab.run({"state": "absent"}, check_mode=check_mode)
         assert r"is in 'C:\Tools'" in failed(result, "unsafe_path")
     assert lab.calls("Remove-Item") == []
+
+
+BYSTANDER = {
+    "name": "Az.Accounts",
+    "version": "2.12.1",
+    "installed_by": "folder",
+    "path": rf"{MODULES}\Az.Accounts\2.12.1",
+}
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        rf"{MODULES}\Az.Accounts\6.1.0",  # another module's version folder
+        rf"{MODULES}\MicrosoftTeams.Backup\6.1.0",  # a name that only starts with the module's
+        rf"{MODULES}\Old-MicrosoftTeams\6.1.0",  # a name that only contains it
+        r"C:\Backup\MicrosoftTeams\Old\6.1.0",  # the module's name higher up, not the parent
+        rf"{MODULES}\MicrosoftTeams\6.1.0\bin",  # below a version folder
+        r"C:\Tools\6.1.0",  # a version folder in no module folder
+        MODULES,  # the module path itself
+        "C:\\",
+    ],
+)
+def test_removal_never_deletes_a_folder_not_named_after_the_module(path: str) -> None:
+    """Only <module> or <module>\\<version> folders are deleted; any other copy fails the task before anything runs."""
+    lab = Lab(
+        with_modules({"name": "MicrosoftTeams", "version": "6.1.0", "installed_by": "folder", "path": path}, BYSTANDER)
+    )
+    before = copy.deepcopy(lab.state.host["modules"])
+    for check_mode in (True, False):
+        result, connection = lab.run({"state": "absent"}, check_mode=check_mode)
+        assert failed(result, "unsafe_path") == (
+            f"MicrosoftTeams 6.1.0 is in '{path}', which is not a folder named after the module or its version, so "
+            "lync.hybrid does not delete it. Remove that copy with the installer that put it there (or by hand), then "
+            "run the task again."
+        )
+        assert len(connection.commands) == 1
+    assert lab.calls("Remove-Item") == [] and lab.changes() == []
+    assert lab.state.host["modules"] == before
+
+
+def test_removal_deletes_exactly_the_module_folders_it_was_asked_for() -> None:
+    """Copies in <module>\\<version> and in a bare <module> folder, under two module paths; other modules stay."""
+    documents = r"C:\Users\lab-admin\Documents\WindowsPowerShell\Modules"
+    teams = [
+        {
+            "name": "MicrosoftTeams",
+            "version": "6.1.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\MicrosoftTeams\6.1.0",
+        },
+        {
+            "name": "MicrosoftTeams",
+            "version": "5.9.0",
+            "installed_by": "folder",
+            "path": rf"{documents}\microsoftteams",
+        },
+    ]
+    others = [
+        BYSTANDER,
+        {
+            "name": "MicrosoftTeamsTools",
+            "version": "6.1.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\MicrosoftTeamsTools\6.1.0",
+        },
+        {
+            "name": "SkypeOnlineConnector",
+            "version": "7.0.0.0",
+            "installed_by": "folder",
+            "path": rf"{MODULES}\SkypeOnlineConnector\7.0.0.0",
+        },
+    ]
+    lab = Lab(with_modules(*teams, *others))
+    kept = [(m["name"], m["path"]) for m in lab.state.host["modules"] if m["name"] != "MicrosoftTeams"]
+    assert len(kept) == len(others) + 1  # and the management module
+    result, _connection = lab.run({"state": "absent"})
+    assert ok(result)["removed"] == [
+        {"version": "6.1.0", "path": rf"{MODULES}\MicrosoftTeams\6.1.0", "method": "folder"},
+        {"version": "5.9.0", "path": rf"{documents}\microsoftteams", "method": "folder"},
+    ]
+    assert [call["params"]["LiteralPath"] for call in lab.calls("Remove-Item")] == [
+        rf"{MODULES}\MicrosoftTeams\6.1.0",
+        rf"{documents}\microsoftteams",
+    ]
+    assert [(m["name"], m["path"]) for m in lab.state.host["modules"]] == kept
 
 
 def test_a_module_in_use_is_explained() -> None:

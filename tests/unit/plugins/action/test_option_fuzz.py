@@ -14,7 +14,12 @@ The property, for any example:
 * a failed result has a non-empty ``msg`` showing no Python traceback or exception name;
 * a password given to the task never appears in the result;
 * options that break a rule fail, and nothing reaches the host (the harness connection saw
-  no command). Clean options may reach the host; the lab answers as Windows would.
+  no command);
+* clean options are accepted: the task reaches the host (the lab answers as Windows would,
+  so it may still fail there, with a ``reason``), and what the options say arrives in the
+  request on stdin as given: the logon, the connectors tried, the federation values, the
+  connector module and its source, the subsets read (as ``ansible.builtin.setup`` documents
+  ``gather_subset``).
 
 The rules are written here from the modules' documentation, not read from the plugins:
 
@@ -48,8 +53,9 @@ import re
 import typing as t
 
 import pytest
-from ansible.module_utils.parsing.convert_bool import BOOLEANS
+from ansible.module_utils.parsing.convert_bool import BOOLEANS, boolean
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _connector, _deployment, _online
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import decode_payload
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -295,6 +301,24 @@ KNOWN_SOURCES = {
     "C:\\Installers\\SkypeOnlinePowerShell.msi": "msi",
     "D:\\setup\\LYNC.MSI": "msi",
 }
+
+
+def as_text(value: t.Any) -> str:
+    """What a str option holds once Ansible has converted a scalar ('5', '1.5', 'True')."""
+    return value if isinstance(value, str) else str(value)
+
+
+def documented_kind(source: t.Any) -> str:
+    """source_type=auto as documented: .msi at the end: an MSI; a backslash, / or drive letter: a folder; else a
+    repository name."""
+    text = as_text(source).strip()
+    if text.lower().endswith(".msi"):
+        return "msi"
+    if "\\" in text or "/" in text or re.match(r"[A-Za-z]:", text):
+        return "folder"
+    return "repository"
+
+
 ASCII_VERSION = re.compile(r"[0-9]+(\.[0-9]+){1,3}")
 VERSION = st.builds(
     lambda text, pad: f"{pad}{text}{pad}",
@@ -368,8 +392,8 @@ def online_connector_cases(draw: st.DrawFn, target: str | None) -> Case:
         case.reject("minimum_version with state=absent")
     if source_type in _connector.SOURCE_TYPES and source in (ABSENT, None):
         case.reject("source_type without source")
-    if isinstance(source, str) and source.strip():
-        kind = source_type if source_type in _connector.SOURCE_TYPES else KNOWN_SOURCES.get(source)
+    if source not in (ABSENT, None) and as_text(source).strip():
+        kind = source_type if source_type in _connector.SOURCE_TYPES else documented_kind(source)
         if kind == "msi" and teams:
             case.reject("MicrosoftTeams is not distributed as an MSI")
         if kind == "repository" and legacy:
@@ -491,9 +515,136 @@ def run_case(module: str, case: Case) -> None:
     if case.broken:
         assert result.get("failed") is True, explain
         assert connection.commands == [], explain
+    else:
+        assert_accepted(module, case, result, connection, explain)
     if case.target is not None:
         assert case.broken, f"{explain}: the target {case.target} was not broken"
     event(f"{case.target or 'clean'}{' (rule broken)' if case.broken else ''}: {len(connection.commands)} command(s)")
+
+
+# --- clean options are accepted and arrive as given ----------------------------------------------
+
+MODULE_OF = {
+    "microsoft_teams": "MicrosoftTeams",
+    **{name: _online.CONNECTORS[name].module for name in LEGACY_CONNECTORS},
+}
+ALL_MODULES = ["MicrosoftTeams", "SkypeOnlineConnector", "LyncOnlineConnector"]
+
+
+def value_of(case: Case, name: str) -> t.Any:
+    """The option's value, None when it was left out or null."""
+    return case.args.get(name)
+
+
+def assert_accepted(module: str, case: Case, result: dict[str, t.Any], connection: t.Any, explain: str) -> None:
+    """Options that break no rule are not refused: the task reaches the host with them as given."""
+    assert connection.commands, f"{explain}: clean options were refused before reaching the host"
+    assert not str(result.get("msg", "")).startswith("Invalid options"), explain
+    if result.get("failed"):
+        assert result.get("reason"), f"{explain}: a failure on the host carries its reason"
+    requests = [decode_payload(stdin)["request"] for _command, _arguments, stdin in connection.commands]
+    {
+        "cs_deployment_facts": _deployment_facts_sent,
+        "cs_online_connector": _online_connector_sent,
+        "cs_online_session": _tenant_sent,
+        "cs_tenant_federation": _tenant_sent,
+    }[module](case, requests, explain)
+
+
+def _expected_subsets(requested: t.Any) -> set[str]:
+    """gather_subset as ansible.builtin.setup documents it: 'all', names, '!name' exclusions (an explicit
+    name wins over an exclusion), only exclusions: everything else."""
+    tokens = requested.split(",") if isinstance(requested, str) else list(requested)
+    every = set(_deployment.SUBSETS)
+    added, explicit, excluded = set(), set(), set()
+    for token in (str(token).strip() for token in tokens):
+        name = token[1:].strip() if token.startswith("!") else token
+        names = every if name == "all" else {name}
+        if token.startswith("!"):
+            excluded |= names
+        else:
+            added |= names
+            explicit |= set() if name == "all" else names
+    return {name for name in (added or every) if name in explicit or name not in excluded}
+
+
+def _deployment_facts_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> None:
+    (request,) = requests
+    requested = case.args.get("gather_subset", ["all"])
+    subset_of = {read.id: read.subset for read in _deployment.READS}
+    read = {subset_of[step["id"]] for step in request["steps"]} - {None}
+    assert read == _expected_subsets(requested), explain
+    assert request["online"] is None, explain
+
+
+def _online_connector_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> None:
+    module = MODULE_OF[value_of(case, "name") or "microsoft_teams"]
+    detection = requests[0]["steps"]
+    assert detection[0]["cmdlet"] == "Get-Module", explain
+    assert detection[0]["params"] == {"ListAvailable": True, "Name": module}, explain
+    state = value_of(case, "state") or "present"
+    source = value_of(case, "source")
+    kind = value_of(case, "source_type") if value_of(case, "source_type") not in (None, "auto") else None
+    kind = kind or (documented_kind(source) if source is not None else None)
+    probes = {step["cmdlet"]: step["params"] for step in detection[1:]}
+    if state == "absent":
+        assert probes["Get-InstalledModule"] == {"Name": module, "AllVersions": True}, explain
+    elif kind == "repository":
+        assert probes["Get-PSRepository"] == {"Name": as_text(source).strip()}, explain
+    elif kind in ("msi", "folder"):
+        assert probes["Test-Path"]["LiteralPath"] == as_text(source).strip(), explain
+    installs = [step for request in requests[1:] for step in request["steps"] if step["cmdlet"] == "Install-Module"]
+    for install in installs:
+        assert install["params"]["Name"] == module and install["params"]["Repository"] == as_text(source).strip()
+        for option, param in (("version", "RequiredVersion"), ("minimum_version", "MinimumVersion")):
+            if value_of(case, option) is not None:
+                assert install["params"][param] == as_text(value_of(case, option)).strip(), explain
+
+
+def _tenant_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> None:
+    connector = value_of(case, "connector") or "auto"
+    certificate = value_of(case, "certificate_thumbprint") is not None
+    # connector=auto tries every module in the documented order; a certificate only MicrosoftTeams.
+    modules = [MODULE_OF[connector]] if connector != "auto" else ["MicrosoftTeams"] if certificate else ALL_MODULES
+    for request in requests:
+        online = request["online"]
+        assert [candidate["module"] for candidate in online] == modules, explain
+        for candidate in online:
+            params = candidate["connect"]["params"]
+            if certificate:
+                expected = {
+                    "CertificateThumbprint": as_text(value_of(case, "certificate_thumbprint")),
+                    "ApplicationId": as_text(value_of(case, "application_id")),
+                    "TenantId": as_text(value_of(case, "tenant_id")),
+                }
+            else:
+                logon = {
+                    "username": as_text(value_of(case, "username")),
+                    "password": as_text(value_of(case, "password")),
+                }
+                expected = {"Credential": {"$credential": logon}}
+                domain = value_of(case, "override_admin_domain")
+                if domain is not None and candidate["module"] != "MicrosoftTeams":
+                    expected["OverrideAdminDomain"] = as_text(domain)
+            assert params == expected, explain
+        desired = {
+            _FEDERATION_PROPERTY[name]: boolean(value)
+            for name, value in case.args.items()
+            if name in _FEDERATION_PROPERTY and value is not None
+        }
+        sets = [step for step in request["steps"] if step["cmdlet"] == "Set-CsTenantFederationConfiguration"]
+        if desired and not case.check_mode:
+            (step,) = sets
+            assert step["when_differs"]["values"] == desired, explain
+        else:
+            assert sets == [], explain
+
+
+_FEDERATION_PROPERTY = {
+    "shared_sip_address_space": "SharedSipAddressSpace",
+    "allow_federated_users": "AllowFederatedUsers",
+    "allow_public_users": "AllowPublicUsers",
+}
 
 
 # What each module's examples may break: None (clean), one option, or one cross-option rule.
