@@ -428,16 +428,17 @@ def test_old_powershell_fails_its_check() -> None:
     [("5.0.10586.117", False), ("5.0", False), ("5.1", True), ("5.1.14393.0", True)],
 )
 def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: bool) -> None:
-    """Today's rule: Windows PowerShell 5.1 (what MicrosoftTeams 6.3.0 and later need); 5.0 is too old."""
+    """Windows PowerShell 5.1 (what every MicrosoftTeams release since 1.1.4 needs); 5.0 is too old."""
     data = state("sfb2019-teams")
     data["host"]["powershell_version"] = powershell
     verdict = check(run(data)[0], "powershell_version")
     assert verdict["passed"] is passed
     if passed:
-        assert verdict["detail"] == f"Windows PowerShell {powershell}."
+        assert verdict["detail"] == f"Windows PowerShell {powershell}, .NET Framework Release 528049."
     else:
         assert verdict["detail"] == (
-            f"Windows PowerShell {powershell}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1."
+            f"Windows PowerShell {powershell}; every MicrosoftTeams release since 1.1.4 needs Windows PowerShell "
+            "5.1 and .NET Framework 4.7.2 or later."
         )
 
 

@@ -431,26 +431,22 @@ def _powershell(version: str) -> dict[str, t.Any]:
     return data
 
 
-# Today's rule (plugin_utils/_connector.py): MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.
-# These pin its boundary on both axes: the last 6.2.x against 6.3.0, and 5.0 against 5.1.
+# Every MicrosoftTeams release since 1.1.4 needs Windows PowerShell 5.1: there is no release boundary any more,
+# only the PowerShell one (5.0 against 5.1).
 @pytest.mark.parametrize("powershell", ["5.0.10586.117", "5.0"])
-def test_teams_6_3_0_is_the_first_release_refused_below_powershell_5_1(powershell: str) -> None:
+def test_no_teams_release_is_installed_below_powershell_5_1(powershell: str) -> None:
     lab = Lab(_powershell(powershell))
-    for check_mode in (True, False):
-        result, connection = lab.run({"source": GALLERY, "version": "6.3.0"}, check_mode=check_mode)
-        assert failed(result, "powershell_too_old") == (
-            f"MicrosoftTeams 6.3.0 needs Windows PowerShell 5.1 (6.3.0 and later do); the host runs Windows "
-            f"PowerShell {powershell}. Install Windows Management Framework 5.1 on the host, or set version to a "
-            "4.x-6.2.x release."
-        )
-        assert len(connection.commands) == 1
+    for version in ("6.3.0", "6.2.9"):
+        for check_mode in (True, False):
+            result, connection = lab.run({"source": GALLERY, "version": version}, check_mode=check_mode)
+            assert failed(result, "powershell_too_old") == (
+                f"MicrosoftTeams {version} needs Windows PowerShell 5.1 (every MicrosoftTeams release since 1.1.4 "
+                f"does); the host runs Windows PowerShell {powershell}, which could not import it. Install Windows "
+                "Management Framework 5.1 and .NET Framework 4.7.2 or later on the host first."
+            )
+            assert len(connection.commands) == 1
     assert lab.calls("Install-Module") == []
     assert lab.modules("MicrosoftTeams") == []
-
-    result, connection = lab.run({"source": GALLERY, "version": "6.2.9"})
-    assert ok(result)["version"] == "6.2.9"
-    assert [call["params"]["RequiredVersion"] for call in lab.calls("Install-Module")] == ["6.2.9"]
-    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.2.9", "powershellget")]
 
 
 @pytest.mark.parametrize("powershell", ["5.1", "5.1.14393.0"])
