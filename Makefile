@@ -18,6 +18,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: all setup test unit e2e lint ansible-lint sanity molecule lab clean matrix $(MATRIX:%=test-%)
+.PHONY: packaging importer-venv
 
 all: test
 
@@ -39,6 +40,14 @@ $(STAMP): requirements-dev.txt requirements-test.txt
 
 .venv-%/.installed: tests/matrix/ansible-%.txt requirements-test.txt
 	$(call make_venv,.venv-$*,$(MATRIX_PYTHON_$*),tests/matrix/ansible-$*.txt)
+
+# galaxy-importer (Galaxy's and Automation Hub's import checks) in its own venv: it pins its own
+# ansible-lint range, which must not hold back the main venv's tool chain.
+IMPORTER_VENV := .venv-importer
+$(IMPORTER_VENV)/.installed: tests/importer/requirements.txt
+	$(call make_venv,$(IMPORTER_VENV),$(PYTHON),tests/importer/requirements.txt)
+
+importer-venv: $(IMPORTER_VENV)/.installed
 
 $(COLLECTION_LINK):
 	mkdir -p $(dir $@)
@@ -68,9 +77,15 @@ $(MATRIX:%=test-%): test-%: .venv-%/.installed $(COLLECTION_LINK)
 
 matrix: $(MATRIX:%=test-%)
 
+# The collection as users and Galaxy get it (tests/packaging): galaxy-importer on the built
+# tarball, ansible-lint on a fresh copy, ansible-builder, changelog and docs linters. Main venv only;
+# the install-and-run test is in tests/e2e and runs on every leg.
+packaging: setup importer-venv
+	$(BIN)/python -m pytest -n 2 tests/packaging
+
 # Slow static gates first, then the older minors, so the main suite's pytest summary is
 # the last thing printed.
-test: setup lint ansible-lint sanity matrix
+test: setup lint ansible-lint sanity packaging matrix
 	$(BIN)/python -m pytest -n 2 tests/unit tests/e2e
 
 # Also part of `make test` (tests/e2e/test_molecule.py); run from the repo root, where

@@ -250,7 +250,8 @@ def _credential(username: str | None, password: Secure) -> Credential:
             'Cannot process argument because the value of argument "userName" is not valid. Change the value of the '
             '"userName" argument and run the operation again.'
         )
-    return Credential(username, password.value)
+    # The services the lab plays compare passwords as text; the SecureString holds UTF-16 code units.
+    return Credential(username, _from_utf16(password.value))
 
 
 _STREAM = "System.IO.Stream"
@@ -322,6 +323,11 @@ def _from_base64(text: str) -> bytes:
             "The input is not a valid Base-64 string as it contains a non-base 64 character, more than two padding "
             "characters, or an illegal character among the padding characters. "
         ) from None
+
+
+def _from_utf16(units: str) -> str:
+    """The text a string of UTF-16 code units spells: surrogate pairs become one character again."""
+    return units.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
 
 
 def _utf16(text: str) -> str:

@@ -115,3 +115,15 @@ def test_script_block_create_goes_through_the_gate() -> None:
 
 def test_secure_values_are_masked_in_their_string_form() -> None:
     assert str(Secure("pw")) == "System.Security.SecureString"
+
+
+def test_a_password_outside_the_bmp_survives_the_char_by_char_securestring() -> None:
+    """String.ToCharArray yields UTF-16 code units (a surrogate pair for U+1F600); SecureString.AppendChar
+    stores them; PSCredential carries the same UTF-16 password, so the service sees the original text."""
+    source = """$s = New-Object System.Security.SecureString
+    foreach ($c in 'a\U0001f600b'.ToCharArray()) { $s.AppendChar($c) }
+    'a\U0001f600b'.ToCharArray().Count
+    New-Object System.Management.Automation.PSCredential('u', $s)"""
+    count, credential = run(source)
+    assert count == 4
+    assert isinstance(credential, Credential) and credential.password == "a\U0001f600b"
