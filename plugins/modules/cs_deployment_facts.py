@@ -267,6 +267,13 @@ ansible_facts:
           description: The Windows PowerShell version on the host.
           type: str
           sample: 5.1.17763.1
+        dotnet_release:
+          description:
+            - The C(Release) value of C(HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full), the installed
+              .NET Framework 4.x (461808 is 4.7.2, 528040 and later 4.8); V(0) when no .NET Framework 4.5 or later is
+              installed, null when it could not be read (see RV(cs_deployment.errors)).
+          type: int
+          sample: 528049
         os:
           description: The operating system (C(Win32_OperatingSystem)).
           type: dict
@@ -292,8 +299,10 @@ ansible_facts:
               V(cms_replication), V(hosting_provider) (C(sipfed.online.lync.com) with Enabled,
               EnabledSharedAddressSpace, HostsOCSUsers, VerificationLevel C(UseSourceVerification), IsLocal false),
               V(access_edge) (outside and federated users, partner discovery, DNS SRV routing),
-              V(online_connector) (MicrosoftTeams 4.x or later; legacy connectors are named as retired),
-              V(powershell_version) (5.1, needed by MicrosoftTeams 6.3.0 and later).
+              V(online_connector) (MicrosoftTeams 6.2.1 or later, which Move-CsUser needs; legacy connectors are
+              named as retired),
+              V(powershell_version) (Windows PowerShell 5.1 and .NET Framework 4.7.2, needed by every
+              MicrosoftTeams release since 1.1.4).
             - C(remedy) is empty for a passed check.
           type: list
           elements: dict

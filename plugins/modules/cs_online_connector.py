@@ -30,16 +30,28 @@ options:
       - The exact version that must be installed (two to four numbers, for example V(6.1.0)). Other installed
         versions are left alone (PowerShell keeps versions side by side).
       - With O(state=absent), remove only this version.
-      - Prerelease versions are not supported. For V(microsoft_teams) it must be 4.0.0 or later.
-      - Mutually exclusive with O(minimum_version).
+      - Prerelease versions are not supported. For V(microsoft_teams) it must be 4.0.0 or later; C(Move-CsUser)
+        needs 6.2.1 or later.
+      - Mutually exclusive with O(minimum_version) and O(maximum_version).
     type: str
   minimum_version:
     description:
       - Any installed version at least this one is enough; otherwise the newest version the source offers is
         installed (a repository gets C(-MinimumVersion), a folder gives its newest version that qualifies).
-      - Without O(version) and O(minimum_version), any installed version is enough, except that for
-        V(microsoft_teams) versions before 4.0.0 never count.
+      - Without O(version) and O(minimum_version), for V(microsoft_teams) the minimum is 6.2.1, the version
+        Microsoft's C(Move-CsUser) page names as a prerequisite for moving users; for the legacy connectors any
+        installed version is enough.
       - Only with O(state=present).
+    type: str
+  maximum_version:
+    description:
+      - The highest acceptable version (inclusive): installed versions above it do not count, and a repository
+        install gets C(-MaximumVersion).
+      - Useful to hold MicrosoftTeams back while Microsoft advises against newer releases for C(Move-CsUser); a
+        revision of the C(Move-CsUser) page proposed in MicrosoftDocs/office-docs-powershell (pull requests 13244
+        and 13690) warns against versions above 7.1 until a fixed cumulative update ships, which is
+        V(maximum_version=7.1.0). There is no default, because the merged page does not (yet) say so.
+      - Only with O(state=present); mutually exclusive with O(version); must not be below the minimum.
     type: str
   source:
     description:
@@ -99,8 +111,9 @@ attributes:
     details: The installed versions before and after. A version that is not known before the install (the newest
       in a repository) appears as a description, for example C((newest in PSGallery)).
 notes:
-  - MicrosoftTeams 6.3.0 and later needs Windows PowerShell 5.1; on an older host the task refuses to install such a
-    version (or the newest version from a repository) before it changes anything.
+  - Every MicrosoftTeams release since 1.1.4 needs Windows PowerShell 5.1 and .NET Framework 4.7.2 or later; the
+    detection reads the .NET Framework release (registry), and on a host without both the task refuses to install
+    any MicrosoftTeams version before it changes anything (a copied module would not load).
   - Installing needs an account that may write to the machine-wide module folders (local Administrators).
   - An MSI adds its folder to the machine PSModulePath, which the PowerShell that ran msiexec does not see; if the
     read-back misses the module, one more command (a new PowerShell process) looks again.

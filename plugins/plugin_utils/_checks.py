@@ -20,6 +20,11 @@ from ansible_collections.lync.hybrid.plugins.plugin_utils import _online
 SIPFED = "sipfed.online.lync.com"
 AUTODISCOVER_URL = "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"
 LEGACY_CONNECTORS = tuple(connector.module for connector in _online.CONNECTORS.values() if connector.legacy)
+# Move-CsUser needs MicrosoftTeams 6.2.1 or later (Move-CsUser page, MicrosoftDocs/office-docs-powershell
+# skype/skype-ps/SkypeForBusiness/Move-CsUser.md @ 93336da2); every release needs .NET Framework 4.7.2, whose
+# Release number is 461808 (learn.microsoft.com/dotnet/framework/install/how-to-determine-which-versions-are-installed).
+TEAMS_MINIMUM = "6.2.1"
+NET472_RELEASE = 461808
 
 # Hosting provider property -> value the hybrid configuration documents for Office 365.
 HOSTING_PROVIDER_WANTED: dict[str, tuple[str, t.Any]] = {
@@ -280,8 +285,9 @@ def access_edge(facts: Facts, errors: Errors) -> Check:
 
 def online_connector(facts: Facts, errors: Errors) -> Check:
     remedy = (
-        "Install MicrosoftTeams 4.x or later for all users (lync.hybrid.cs_online_connector, or "
-        "Install-Module MicrosoftTeams -Scope AllUsers); the legacy connectors no longer reach the tenant."
+        f"Install MicrosoftTeams {TEAMS_MINIMUM} or later for all users (lync.hybrid.cs_online_connector, or "
+        f"Install-Module MicrosoftTeams -MinimumVersion {TEAMS_MINIMUM} -Scope AllUsers); the legacy connectors no "
+        "longer reach the tenant."
     )
     modules = facts.get("online_connectors")
     if modules is None:
@@ -298,26 +304,36 @@ def online_connector(facts: Facts, errors: Errors) -> Check:
         )
     if best is None:
         return Check("online_connector", False, "MicrosoftTeams is not installed." + note, remedy)
-    if not version_at_least(best["version"], "4.0"):
+    if not version_at_least(best["version"], TEAMS_MINIMUM):
         return Check(
             "online_connector",
             False,
-            f"MicrosoftTeams {best['version']} is older than 4.0 (unsupported).{note}",
+            f"MicrosoftTeams {best['version']} is older than {TEAMS_MINIMUM}, which Move-CsUser needs.{note}",
             remedy,
         )
     return Check("online_connector", True, f"MicrosoftTeams {best['version']} is installed.{note}")
 
 
 def powershell_version(facts: Facts, errors: Errors) -> Check:
+    """MicrosoftTeams (every release since 1.1.4) needs Windows PowerShell 5.1 and .NET Framework 4.7.2."""
     version = facts.get("powershell_version")
-    if version_at_least(version, "5.1"):
-        return Check("powershell_version", True, f"Windows PowerShell {version}.")
-    return Check(
-        "powershell_version",
-        False,
-        f"Windows PowerShell {version or 'unknown'}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.",
-        "Install Windows Management Framework 5.1 (and .NET Framework 4.7.2 or later) on this server.",
-    )
+    release = facts.get("dotnet_release")
+    remedy = "Install Windows Management Framework 5.1 and .NET Framework 4.7.2 or later (4.8) on this server."
+    problems = []
+    if not version_at_least(version, "5.1"):
+        problems.append(f"Windows PowerShell {version or 'unknown'}")
+    if release is not None and release < NET472_RELEASE:
+        problems.append(f".NET Framework Release {release}" if release else "no .NET Framework 4.5 or later")
+    if problems:
+        return Check(
+            "powershell_version",
+            False,
+            f"{' and '.join(problems)}; every MicrosoftTeams release since 1.1.4 needs Windows PowerShell 5.1 and "
+            ".NET Framework 4.7.2 or later.",
+            remedy,
+        )
+    dotnet = f", .NET Framework Release {release}" if release else " (.NET Framework release not read)"
+    return Check("powershell_version", True, f"Windows PowerShell {version}{dotnet}.")
 
 
 # Check id -> (subset it needs or None for always, function). The order is the result's order.

@@ -34,19 +34,29 @@ ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "name": {"type": "str", "default": "microsoft_teams", "choices": list(_online.CONNECTORS)},
     "version": {"type": "str"},
     "minimum_version": {"type": "str"},
+    "maximum_version": {"type": "str"},
     "source": {"type": "str"},
     "source_type": {"type": "str", "default": "auto", "choices": ["auto", *SOURCE_TYPES]},
     "state": {"type": "str", "default": "present", "choices": ["present", "absent"]},
 }
-MUTUALLY_EXCLUSIVE = [["version", "minimum_version"]]
+MUTUALLY_EXCLUSIVE = [["version", "minimum_version"], ["version", "maximum_version"]]
 
 VersionKey = tuple[int, int, int, int]
 
-# Documented facts about MicrosoftTeams: only 4.x and later is supported, and
-# 6.3.0 and later needs Windows PowerShell 5.1.
+# Documented facts about MicrosoftTeams. Only 4.x and later is supported (nothing older is ever sent).
+# Move-CsUser needs 6.2.1 or later ("PRE-REQUISITES steps for running Move-CsUser", Move-CsUser page,
+# MicrosoftDocs/office-docs-powershell skype/skype-ps/SkypeForBusiness/Move-CsUser.md @ 93336da2), so that
+# is what counts by default when no version is asked for. Every release since 1.1.4 needs Windows PowerShell
+# 5.1 and .NET Framework 4.7.2 or later (https://www.powershellgallery.com/packages/MicrosoftTeams/1.1.4,
+# "Requirements" of https://learn.microsoft.com/microsoftteams/teams-powershell-install, OfficeDocs-
+# SkypeForBusiness Teams/teams-powershell-install.md); the versions lync.hybrid accepts are all later.
 TEAMS_MINIMUM: VersionKey = (4, 0, 0, 0)
-TEAMS_NEEDS_PS51: VersionKey = (6, 3, 0, 0)
+TEAMS_DEFAULT_MINIMUM = "6.2.1"
 PS51: VersionKey = (5, 1, 0, 0)
+# The Release value of HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full for .NET Framework 4.7.2
+# ("Minimum version" table of https://learn.microsoft.com/dotnet/framework/install/how-to-determine-which-versions-are-installed).
+NET472_RELEASE = 461808
+NET_FRAMEWORK_KEY = r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
 
 # The all-users module folder, on the PSModulePath of every Windows PowerShell 4.0 and later
 # ($env:ProgramFiles\WindowsPowerShell\Modules; the detection reads ProgramFiles).
@@ -87,27 +97,35 @@ class Options:
     minimum_version: str | None
     source: str | None
     source_type: str | None
+    maximum_version: str | None = None
 
     @property
     def module(self) -> str:
         return self.connector.module
 
+    @property
+    def floor(self) -> str | None:
+        """The lowest acceptable version: minimum_version, else what Move-CsUser needs (MicrosoftTeams)."""
+        if self.minimum_version is not None:
+            return self.minimum_version
+        return None if self.connector.legacy else TEAMS_DEFAULT_MINIMUM
+
     def accepts(self, key: VersionKey) -> bool:
         """Whether an installed version satisfies state=present."""
         if self.version is not None:
             return key == version_key(self.version)
-        floor = version_key(self.minimum_version) if self.minimum_version else None
-        if floor is None and not self.connector.legacy:
-            floor = TEAMS_MINIMUM
-        return floor is None or key >= floor
+        floor = version_key(self.floor)
+        ceiling = version_key(self.maximum_version)
+        return (floor is None or key >= floor) and (ceiling is None or key <= ceiling)
 
     def wanted(self) -> str:
         """The versions that satisfy state=present, as a person reads them."""
         if self.version is not None:
             return self.version
-        if self.minimum_version is not None:
-            return f">= {self.minimum_version}"
-        return "(any version)" if self.connector.legacy else ">= 4.0.0"
+        bounds = [f">= {self.floor}"] if self.floor else []
+        if self.maximum_version is not None:
+            bounds.append(f"<= {self.maximum_version}")
+        return ", ".join(bounds) or "(any version)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,11 +151,13 @@ def infer_source_type(source: str) -> str:
 
 def check_options(args: dict[str, t.Any]) -> Options:
     """Rules the argument spec cannot express; checked before anything is sent, also in check mode."""
-    for option in ("version", "minimum_version", "source"):
+    for option in ("version", "minimum_version", "maximum_version", "source"):
         if args.get(option) is not None and not str(args[option]).strip():
             raise AnsibleActionFail(f"The option '{option}' must not be empty.")
     connector = _online.CONNECTORS[args["name"]]
-    versions = {option: args[option].strip() for option in ("version", "minimum_version") if args.get(option)}
+    versions = {
+        option: args[option].strip() for option in ("version", "minimum_version", "maximum_version") if args.get(option)
+    }
     for option, value in versions.items():
         key = version_key(value)
         if key is None:
@@ -148,10 +168,18 @@ def check_options(args: dict[str, t.Any]) -> Options:
             raise AnsibleActionFail(
                 f"MicrosoftTeams {value} is not supported: lync.hybrid needs MicrosoftTeams 4.0.0 or later."
             )
-    if args["state"] == "absent" and args.get("minimum_version") is not None:
+    for option in ("minimum_version", "maximum_version"):
+        if args["state"] == "absent" and args.get(option) is not None:
+            raise AnsibleActionFail(
+                f"{option} applies to state=present only; with state=absent use version to remove one "
+                "version, or neither to remove every version."
+            )
+    floor = versions.get("minimum_version") or (None if connector.legacy else TEAMS_DEFAULT_MINIMUM)
+    if "maximum_version" in versions and floor and version_key(versions["maximum_version"]) < version_key(floor):
+        default = "" if "minimum_version" in versions else " (the default minimum, what Move-CsUser needs)"
         raise AnsibleActionFail(
-            "minimum_version applies to state=present only; with state=absent use version to remove one "
-            "version, or neither to remove every version."
+            f"maximum_version {versions['maximum_version']} is below the minimum {floor}{default}: no version "
+            "could satisfy both. Raise maximum_version or set a lower minimum_version."
         )
     source = args["source"].strip() if args.get("source") is not None else None
     if source is None and args["source_type"] != "auto":
@@ -167,6 +195,7 @@ def check_options(args: dict[str, t.Any]) -> Options:
         minimum_version=versions.get("minimum_version"),
         source=source,
         source_type=source_type,
+        maximum_version=versions.get("maximum_version"),
     )
 
 
@@ -244,6 +273,11 @@ def detection_steps(options: Options) -> list[_runner.Step]:
             ),
             _probe("program_files", "Get-Item", {"Path": "Env:ProgramFiles"}, ("Value",)),
         ]
+    if options.state == "present" and not options.connector.legacy:
+        # What MicrosoftTeams needs besides PowerShell 5.1 (the response's ps_version): .NET Framework 4.7.2.
+        steps.append(
+            _probe("dotnet", "Get-ItemProperty", {"LiteralPath": NET_FRAMEWORK_KEY, "Name": "Release"}, ("Release",))
+        )
     return steps
 
 
@@ -281,10 +315,17 @@ def install_plan(options: Options, folder: FolderSource | None) -> Plan:
         params: dict[str, t.Any] = {"Name": module, "Repository": options.source}
         if options.version is not None:
             params["RequiredVersion"] = options.version
-        elif options.minimum_version is not None:
-            params["MinimumVersion"] = options.minimum_version
+        else:
+            if options.floor is not None:
+                params["MinimumVersion"] = options.floor
+            if options.maximum_version is not None:
+                params["MaximumVersion"] = options.maximum_version
         params.update(Scope="AllUsers", Force=True, AllowClobber=True)
-        newest = f"newest >= {options.minimum_version}" if options.minimum_version else "newest"
+        newest = (
+            "newest"
+            if options.version is not None or options.wanted() == "(any version)"
+            else (f"newest {options.wanted()}")
+        )
         label = options.version or f"({newest} in {options.source})"
         return Plan(
             (_runner.Step("install", "Install-Module", params), list_step("after", module)), options.version, label
@@ -500,23 +541,58 @@ def check_repository(options: Options, detection: _runner.Response) -> None:
     raise HostError(_rule_diagnosis("repository_unknown", context), record)
 
 
-def check_powershell(options: Options, target: str | None, ps_version: str) -> None:
-    """MicrosoftTeams 6.3.0 and later needs Windows PowerShell 5.1: refuse before installing."""
+def dotnet_release(response: _runner.Response) -> int | None:
+    """The .NET Framework 4.x Release number read by the detection, or None when it could not be read."""
+    step = response.steps.get("dotnet")
+    row = step.first() if step is not None and step.ok else None
+    value = row.get("Release") if isinstance(row, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def check_platform(options: Options, target: str | None, detection: _runner.Response) -> None:
+    """Refuse, before anything changes, to install a MicrosoftTeams the host could not import.
+
+    Every MicrosoftTeams release lync.hybrid accepts declares Windows PowerShell 5.1 and .NET Framework
+    4.7.2 in its manifest; on an older host Import-Module refuses the copied or installed module.
+    """
+    if options.connector.legacy:
+        return
+    ps_version = detection.ps_version
+    wanted = f"MicrosoftTeams {target}" if target else f"MicrosoftTeams ({options.wanted()}) from {options.source}"
     host = version_key(ps_version)
-    if options.connector.legacy or host is None or host >= PS51:
-        return
-    key = version_key(target)
-    if key is not None and key < TEAMS_NEEDS_PS51:
-        return
-    wanted = f"MicrosoftTeams {target}" if target else f"The newest MicrosoftTeams in {options.source}"
-    raise HostError(
-        Diagnosis(
-            "powershell_too_old",
-            f"{wanted} needs Windows PowerShell 5.1 (6.3.0 and later do); the host runs Windows PowerShell "
-            f"{ps_version}.",
-            "Install Windows Management Framework 5.1 on the host, or set version to a 4.x-6.2.x release.",
+    if host is not None and host < PS51:
+        raise HostError(
+            Diagnosis(
+                "powershell_too_old",
+                f"{wanted} needs Windows PowerShell 5.1 (every MicrosoftTeams release since 1.1.4 does); the host "
+                f"runs Windows PowerShell {ps_version}, which could not import it.",
+                "Install Windows Management Framework 5.1 and .NET Framework 4.7.2 or later on the host first.",
+            )
         )
-    )
+    release = dotnet_release(detection)
+    if release is not None and release < NET472_RELEASE:
+        raise HostError(
+            Diagnosis(
+                "dotnet_too_old",
+                f"{wanted} needs .NET Framework 4.7.2 or later (Release {NET472_RELEASE}); the host has Release "
+                f"{release}, which could not import it.",
+                "Install .NET Framework 4.7.2 or later (4.8 recommended) on the host and restart it first.",
+            )
+        )
+    if release is None:
+        step = detection.steps.get("dotnet")
+        if step is not None and step.ok:
+            return
+        # No v4 Full key at all: no .NET Framework 4.5 or later is installed.
+        if step is not None and step.error is not None and step.error.fqid.startswith("PathNotFound"):
+            raise HostError(
+                Diagnosis(
+                    "dotnet_too_old",
+                    f"{wanted} needs .NET Framework 4.7.2 or later; the host has no .NET Framework 4.5 or later.",
+                    "Install .NET Framework 4.7.2 or later (4.8 recommended) on the host and restart it first.",
+                ),
+                step.error,
+            )
 
 
 # msiexec exit codes that mean success -> whether a reboot is needed.
@@ -713,7 +789,7 @@ def _present(
     if options.source_type == "folder":
         folder = pick_folder(options, detection)
     plan = install_plan(options, folder)
-    check_powershell(options, plan.target, detection.ps_version)
+    check_platform(options, plan.target, detection)
     if check_mode:
         predicted = [plan.label, *(copy.version for copy in before)]
         return _result(options, before, before, changed=True, after_versions=predicted)

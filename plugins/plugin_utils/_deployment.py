@@ -95,6 +95,13 @@ READS: tuple[Read, ...] = (
         ("Caption", "Version", "BuildNumber", "OSArchitecture"),
     ),
     Read("computer", None, "Get-CimInstance", {"ClassName": "Win32_ComputerSystem"}, ("Name", "DNSHostName", "Domain")),
+    Read(
+        "dotnet",
+        None,
+        "Get-ItemProperty",
+        {"LiteralPath": r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Name": "Release"},
+        ("Release",),
+    ),
     Read("patch_version", "build", "Get-CsServerPatchVersion", select=("ComponentName", "Version")),
     # Key by key: in Windows PowerShell 5.1 one malformed value under any Uninstall key fails a wildcard
     # Get-ItemProperty over all of them (PowerShell/PowerShell#9552), and on Lync 2013 this is the only build source.
@@ -106,7 +113,10 @@ READS: tuple[Read, ...] = (
         select=("DisplayName", "DisplayVersion"),
         for_each=_runner.ForEach("uninstall_keys", "PSPath", "LiteralPath"),
     ),
-    Read("topology", "topology", "Get-CsTopology", select=("Sites",)),
+    # -LocalStore (documented on Get-CsTopology, Get-CsHostingProvider and Get-CsAccessEdgeConfiguration, not on
+    # Get-CsPool or Get-CsSipDomain) reads this server's replica of the central management store instead of its
+    # SQL back end, which over WinRM without credential delegation is a second hop that fails.
+    Read("topology", "topology", "Get-CsTopology", {"LocalStore": True}, select=("Sites",)),
     Read("pools", "topology", "Get-CsPool", select=("Identity", "Fqdn", "Site", "Services", "Computers")),
     Read("sip_domains", "topology", "Get-CsSipDomain", select=("Identity", "Name", "IsDefault")),
     Read(
@@ -122,11 +132,18 @@ READS: tuple[Read, ...] = (
         "Get-CsManagementStoreReplicationStatus",
         select=("ReplicaFqdn", "UpToDate", "LastStatusReport", "LastUpdateCreation", "ProductVersion"),
     ),
-    Read("hosting_providers", "federation", "Get-CsHostingProvider", select=tuple(HOSTING_PROVIDER_KEYS)),
+    Read(
+        "hosting_providers",
+        "federation",
+        "Get-CsHostingProvider",
+        {"LocalStore": True},
+        select=tuple(HOSTING_PROVIDER_KEYS),
+    ),
     Read(
         "access_edge",
         "federation",
         "Get-CsAccessEdgeConfiguration",
+        {"LocalStore": True},
         select=(
             "Identity",
             "AllowOutsideUsers",
@@ -199,7 +216,11 @@ def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
     if response.error is not None:
         _fail_top_level(response)
     facts = interpret(response, subsets)
-    return {"changed": False, "ansible_facts": {"cs_deployment": facts}}
+    result: dict[str, t.Any] = {"changed": False, "ansible_facts": {"cs_deployment": facts}}
+    hops = [entry["cmdlet"] for entry in facts["errors"] if entry.get("reason") == "second_hop"]
+    if hops:
+        result["warnings"] = [f"{', '.join(hops)} could not reach the central management store. {SECOND_HOP}"]
+    return result
 
 
 def _fail_top_level(response: _runner.Response) -> t.NoReturn:
@@ -248,7 +269,7 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "build_minimum_update": product.minimum_update if product else None,
         "build_meets_minimum": _meets(build, product),
         "components": components,
-        "topology_published": _published(steps["topology"]) if "topology" in subsets else None,
+        "topology_published": _published(steps["topology"], steps["pools"]) if "topology" in subsets else None,
         "pools": pools,
         "local_pool": _local_pool(pools, fqdn),
         "sip_domains": _rows(steps, "sip_domains", {"Name": "name", "IsDefault": "is_default"}),
@@ -262,6 +283,7 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         "access_edge": _access_edge(steps["access_edge"]) if "federation" in subsets else None,
         "online_connectors": _rows(steps, "connectors", {"Name": "name", "Version": "version", "ModuleBase": "path"}),
         "powershell_version": response.ps_version or None,
+        "dotnet_release": _dotnet_release(steps["dotnet"]),
         "os": _os(steps["os"]),
         "errors": [_error_entry(read, steps[read.id]) for read in READS if _failed(read, steps)],
     }
@@ -273,13 +295,33 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
         if read.id in steps
         for record in steps[read.id].item_errors
     ]
+    for entry in facts["errors"]:
+        if second_hop(entry.get("exception")):
+            entry["reason"] = "second_hop"
     messages: dict[str, str] = {}
     for entry in facts["errors"]:
-        messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}")
+        hint = f" {SECOND_HOP}" if entry.get("reason") == "second_hop" else ""
+        messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}{hint}")
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]
     return facts
+
+
+# Exception types (never localised) of the failures an unauthenticated second hop causes: SQL Server refusing
+# NT AUTHORITY\ANONYMOUS LOGON on the CMS back end, Active Directory answering "An operations error occurred".
+SECOND_HOP_EXCEPTIONS = ("System.Data.SqlClient.SqlException", "System.DirectoryServices.DirectoryServicesCOMException")
+SECOND_HOP = (
+    "This is the second hop: over WinRM without credential delegation the host cannot pass the account on to the "
+    "SQL server of the central management store or to Active Directory (Enterprise Edition pools, or a CMS on "
+    "another server). Connect with CredSSP (ansible_winrm_transport: credssp) or with Kerberos and delegation "
+    "(ansible_winrm_transport: kerberos, ansible_winrm_kerberos_delegation: true, ansible_user as user@REALM)."
+)
+
+
+def second_hop(exception: t.Any) -> bool:
+    """Whether an error record's exception type is one of the second-hop failures."""
+    return str(exception or "") in SECOND_HOP_EXCEPTIONS
 
 
 def _rows(steps: dict[str, _runner.StepResult], step_id: str, keys: dict[str, str]) -> list[dict[str, t.Any]] | None:
@@ -307,12 +349,24 @@ def _text(step: _runner.StepResult) -> str | None:
 
 
 def _failed(read: Read, steps: dict[str, _runner.StepResult]) -> bool:
-    """A read that failed; a missing Get-CsServerPatchVersion is expected (Lync 2013), not an error."""
+    """A read that failed; a missing Get-CsServerPatchVersion (Lync 2013) or .NET 4.5+ key is a fact, not an error."""
     step = steps.get(read.id)
     if step is None or step.ok:
         return False
-    missing = step.error is not None and step.error.fqid.startswith("CommandNotFoundException")
-    return not (read.id == "patch_version" and missing)
+    fqid = step.error.fqid if step.error is not None else ""
+    if read.id == "patch_version" and fqid.startswith("CommandNotFoundException"):
+        return False
+    return not (read.id == "dotnet" and fqid.startswith("PathNotFound"))
+
+
+def _dotnet_release(step: _runner.StepResult) -> int | None:
+    """The .NET Framework 4.x Release number; 0 when no .NET Framework 4.5 or later is installed (no key)."""
+    if not step.ok:
+        missing = step.error is not None and step.error.fqid.startswith("PathNotFound")
+        return 0 if missing else None
+    row = step.first()
+    value = row.get("Release") if isinstance(row, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _error_entry(read: Read, step: _runner.StepResult) -> dict[str, t.Any]:
@@ -400,20 +454,20 @@ def _meets(build: str | None, product: Product | None) -> bool | None:
 # --------------------------------------------------------------------------- topology
 
 
-def _published(step: _runner.StepResult) -> bool | None:
-    """A published topology has at least one site; an unpublished one has none or fails to load."""
+def _published(step: _runner.StepResult, pools: _runner.StepResult) -> bool | None:
+    """A published topology has at least one site.
+
+    When Get-CsTopology fails, its message is localised and its error id undocumented, so the language-
+    independent sign is used: Get-CsPool answered, with no pool (it returns nothing for an unpublished
+    topology). When both failed, whether a topology is published is unknown.
+    """
     if not step.ok:
-        return False if _unpublished_error(step.error) else None
+        return False if pools.ok and not pools.output else None
     topology = step.first()
     if not isinstance(topology, dict):
         return False
     sites = topology.get("Sites")
     return bool(sites)
-
-
-def _unpublished_error(record: _runner.ErrorRecord | None) -> bool:
-    text = f"{record.fqid} {record.message}" if record else ""
-    return bool(re.search(r"not (been )?published|no (published )?topology", text, re.IGNORECASE))
 
 
 def _pools(step: _runner.StepResult) -> list[dict[str, t.Any]] | None:

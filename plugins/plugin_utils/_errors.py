@@ -53,7 +53,9 @@ def _rule(reason: str, pattern: str, cause: str, remedy: str) -> _Rule:
     return reason, re.compile(pattern, re.IGNORECASE), build
 
 
-# First match wins; patterns are tested against "fqid message".
+# First match wins; patterns are tested against "fqid exception message". Windows localises messages, so a
+# pattern matches error ids, exception type names and service codes (AADSTS...); the only texts matched are
+# the online service's and the English-only connector modules' own, which no Windows locale translates.
 _RULES: tuple[_Rule, ...] = (
     _rule(
         "concurrent_shells",
@@ -74,6 +76,8 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "invalid_credentials",
         r"AADSTS50126|AADSTS50034|invalid username or password|user name or password is incorrect|"
+        r"System\.UnauthorizedAccessException|System\.Security\.Authentication\.AuthenticationException|"
+        # the Skype for Business Online endpoint's own (English) replies inside a legacy session
         r"logon failure|access is denied",
         "The tenant rejected the credentials of {account}.",
         "Check username and password (use the admin's user principal name, e.g. admin@contoso.onmicrosoft.com).",
@@ -125,7 +129,7 @@ def diagnose(record: ErrorRecord, **context: str) -> Diagnosis:
     context.setdefault("account", "the account")
     for key in ("certificate", "application", "tenant", "module"):
         context.setdefault(key, f"(no {key})")
-    text = f"{record.fqid} {record.message}"
+    text = f"{record.fqid} {record.exception} {record.message}"
     for _reason, pattern, build in _RULES:
         if pattern.search(text):
             return build(record, context)

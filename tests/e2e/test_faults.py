@@ -350,7 +350,7 @@ def test_missing_connector_when_the_readiness_check_is_ignored(
     if connector_area:
         assert result["reason"] == "source_required"
         assert (
-            "MicrosoftTeams >= 4.0.0 is not installed (the host has no version) and no source was given"
+            "MicrosoftTeams >= 6.2.1 is not installed (the host has no version) and no source was given"
             in result["msg"]
         )
         assert "Set source to a PowerShell repository name" in result["msg"]

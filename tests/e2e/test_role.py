@@ -196,8 +196,8 @@ def test_reports_list_every_check_and_the_tenant_settings(lab_factory: t.Callabl
         assert f"| `{check_id}` | {result} |" in markdown
         result = 'failed">FAILED' if check_id in failed else 'passed">passed'
         assert f'<tr><td><code>{check_id}</code></td><td class="{result}</td>' in html
-    assert "Install MicrosoftTeams 4.x or later for all users" in markdown
-    assert "Install MicrosoftTeams 4.x or later for all users" in html
+    assert "Install MicrosoftTeams 6.2.1 or later for all users" in markdown
+    assert "Install MicrosoftTeams 6.2.1 or later for all users" in html
     for text in (markdown, html):
         assert "### lync-fe01" in text or "<h3>lync-fe01</h3>" in text
         assert "Lync Server 2013 Enterprise, build 5.0.8308.1182" in text
@@ -643,25 +643,26 @@ def test_online_connector_check_stays_when_the_connector_area_does_not_run(
     assert lab.journal("online_session") == []
 
 
-@pytest.mark.parametrize("pinned", [False, True], ids=["no-pin", "pinned-6.1.0"])
-def test_microsoft_teams_older_than_4_is_not_left_to_the_connector_area(
-    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path, pinned: bool
+@pytest.mark.parametrize("pinned", ["", "6.1.0", "6.4.0"], ids=["no-pin", "pinned-6.1.0", "pinned-6.4.0"])
+def test_microsoft_teams_older_than_6_2_1_is_not_left_to_the_connector_area(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path, pinned: str
 ) -> None:
-    """MicrosoftTeams 3.1.0 installed and a source: only a pinned version at or above 4.0 lets the area fix it."""
+    """MicrosoftTeams 3.1.0 installed and a source: only a pinned version at or above 6.2.1 (what Move-CsUser
+    needs) lets the area fix it."""
 
     def old_teams(data: dict[str, t.Any]) -> None:
         data["host"]["modules"] = [{"name": "MicrosoftTeams", "version": "3.1.0", "installed_by": "powershellget"}]
 
     lab = lab_factory(str(state_file(tmp_path, "connector-sources", old_teams)))
-    out = prereqs(lab.inventory, *([] if pinned else ["-e", "lync_online_prereqs_connector_version=''"]))
+    out = prereqs(lab.inventory, "-e", f"lync_online_prereqs_connector_version='{pinned}'")
     lab.stop()
-    if pinned:
+    if pinned == "6.4.0":
         assert out.returncode == 0, out.stdout + out.stderr
         assert "changed: [" in out.stdout.split("Ensure the online connector module is installed")[1].split("TASK")[0]
         return
     assert out.returncode == 2, out.stdout + out.stderr
     (fatal,) = fatal_results(out.stdout)
-    assert "[online_connector] MicrosoftTeams 3.1.0 is older than 4.0" in fatal["msg"]
+    assert "[online_connector] MicrosoftTeams 3.1.0 is older than 6.2.1, which Move-CsUser needs" in fatal["msg"]
     assert lab.journal("online_session") == []
 
 

@@ -289,6 +289,15 @@ _HOST = _obj(
             lambda: {"caption": "Microsoft Windows Server 2019 Standard", "version": "10.0.17763"},
         ),
         "powershell_version": (_version, "5.1.17763.1"),
+        # The Release value of HKLM\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full (528049: .NET Framework
+        # 4.8; null: no .NET Framework 4.5 or later, the key is missing). Values: "Minimum version" table of
+        # https://learn.microsoft.com/dotnet/framework/install/how-to-determine-which-versions-are-installed
+        "dotnet_release": (_opt(_int()), 528049),
+        # The display language of Windows: PowerShell's and .NET's own messages (not the service's) follow it.
+        "culture": (_enum("en-US", "de-DE"), "en-US"),
+        # Whether the WinRM logon can pass the account's credentials on (CredSSP, Kerberos with delegation):
+        # without it, reads of a central management store on another server fail (the second hop).
+        "credential_delegation": (_bool, True),
         "accounts": (_list(_obj({"user": (_nonempty, REQUIRED), "password": (_nonempty, REQUIRED)}), True), REQUIRED),
         "modules": (_list(_MODULE), []),
         "certificates": (

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..values import MASK, Credential, PSObject, Secure, ps_string, ps_truthy, type_name
+from .locale import localize
 
 if TYPE_CHECKING:
     from ..journal import Journal
@@ -453,8 +454,9 @@ class Shell:
         try:
             entry = self.resolve(name)
         except PSError as exc:
-            self._journal(name, None, arguments, exc.record)
-            raise
+            record = localize(exc.record, self.state.host["culture"], service=False)
+            self._journal(name, None, arguments, record)
+            raise PSError(record) from None
         try:
             bound = entry.cmdlet.bind(arguments, entry.owner, error_action)
             if entry.guard is not None:
@@ -466,6 +468,7 @@ class Shell:
             record = exc.record
             if entry.remote and not record.fqid.endswith("," + entry.owner):
                 record = ErrorRecord(record.message, record.fqid, record.category, REMOTE, record.target)
+            record = localize(record, self.state.host["culture"], service=entry.cmdlet.scope == "online")
             self._journal(entry.name, entry.cmdlet.scope, arguments, record)
             raise PSError(record) from None
         self._journal(entry.name, entry.cmdlet.scope, arguments, None)

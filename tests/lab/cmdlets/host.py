@@ -23,6 +23,10 @@ PKG = "Microsoft.PowerShell.PackageManagement.Cmdlets"
 UNINSTALL_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
 UNINSTALL_KEY_32 = r"HKLM:\SOFTWARE\WOW6432Node\Microsoft\Windows\CurrentVersion\Uninstall"
 ENVIRONMENT_KEY = r"HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Environment"
+# Where .NET Framework 4.5 and later record their Release number (how-to-determine-which-versions-are-installed,
+# learn.microsoft.com/dotnet/framework/install); 461808 is 4.7.2 on every Windows version.
+NET_FRAMEWORK_KEY = r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
+NET472_RELEASE = 461808
 REGISTRY_PROVIDER = "Microsoft.PowerShell.Core\\Registry"
 UNTRUSTED = ("psgallery",)  # registered but untrusted by default: Install-Module prompts unless -Force
 MSI_NAMES = {
@@ -110,10 +114,30 @@ def _compare(have: tuple[int, ...], wanted: tuple[int, ...], op: str) -> bool:
 
 
 def _check_powershell(shell: Shell, module: dict[str, Any]) -> None:
-    """MicrosoftTeams 6.3.0 and later declare PowerShellVersion 5.1 in their manifest."""
+    """MicrosoftTeams 1.1.4 and later need Windows PowerShell 5.1 and .NET Framework 4.7.2.
+
+    Source: https://www.powershellgallery.com/packages/MicrosoftTeams/1.1.4 and the "Requirements" of
+    https://learn.microsoft.com/microsoftteams/teams-powershell-install (OfficeDocs-SkypeForBusiness
+    Teams/teams-powershell-install.md). Import-Module enforces a manifest's PowerShellVersion and
+    DotNetFrameworkVersion with the error ids Modules_InsufficientPowerShellVersion and
+    Modules_InsufficientDotNetFrameworkVersion (ModuleCmdletBase in Windows PowerShell 5.1); the .NET message
+    text is assumed.
+    """
+    if module["name"].lower() != "microsoftteams" or parse_version(module["version"]) < (1, 1, 4):
+        return
     have = shell.state.host["powershell_version"]
-    newer = module["name"].lower() == "microsoftteams" and parse_version(module["version"]) >= (6, 3, 0)
-    if newer and parse_version(have)[:2] < (5, 1):
+    manifest = f"{module['path']}\\{module['name']}.psd1"
+    release = shell.state.host["dotnet_release"]
+    if parse_version(have)[:2] >= (5, 1) and (release is None or release < NET472_RELEASE):
+        raise ps_error(
+            f"The module '{manifest}' requires a minimum .NET Framework version of '4.7.2' to run. "
+            "Verify the installation of the .NET Framework and try again.",
+            f"Modules_InsufficientDotNetFrameworkVersion,{PSCORE}.ImportModuleCommand",
+            "ResourceUnavailable",
+            "System.InvalidOperationException",
+            manifest,
+        )
+    if parse_version(have)[:2] < (5, 1):
         raise ps_error(
             f"The version of the loaded PowerShell is '{'.'.join(have.split('.')[:2])}'. The module "
             f"'{module['path']}\\{module['name']}.psd1' requires a minimum PowerShell version of '5.1' to run. "
@@ -226,6 +250,12 @@ def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
             names = [ps_string(n) for n in bound.get("Name") or ["PSModulePath"]]
             props = {k: v for k, v in variables.items() if any(wildcard(n).match(k) for n in names)}
             rows.append(PSObject({**props, "PSChildName": "Environment"}))
+            continue
+        if norm(text) == norm(NET_FRAMEWORK_KEY) and shell.state.host["dotnet_release"] is not None:
+            names = [ps_string(n) for n in bound.get("Name") or ["*"]]
+            values = {"Release": shell.state.host["dotnet_release"], "Install": 1}
+            props = {k: v for k, v in values.items() if any(wildcard(n).match(k) for n in names)}
+            rows.append(PSObject({**props, "PSChildName": "Full"}))
             continue
         if norm(parent) == norm(UNINSTALL_KEY_32):
             continue

@@ -48,6 +48,56 @@ def _not_published(command: str, cls: str) -> PSError:
     )
 
 
+# --- the second hop ---------------------------------------------------------------------------
+# Over WinRM without credential delegation (NTLM, or Kerberos without delegation) the host holds no
+# credentials to pass on: SQL Server sees the connection as NT AUTHORITY\ANONYMOUS LOGON and refuses
+# it, and Active Directory answers an LDAP search with "An operations error occurred" (0x80072020).
+# Source: the PowerShell remoting double hop as described for SharePoint's management shell (the
+# blog post "PowerShell remoting for SharePoint", blogs.msdn.microsoft.com/besidethepoint, 2010-05-26)
+# and Microsoft's "Making the second hop in PowerShell Remoting" (PowerShell-Docs,
+# reference/docs-conceptual/security/remoting/PS-remoting-second-hop.md). Which Lync cmdlets
+# touch SQL or AD is assumed from what they read: the central management store (CMS) lives in SQL on
+# the back end; -LocalStore (documented on Get-CsTopology, Get-CsHostingProvider and
+# Get-CsAccessEdgeConfiguration) reads the server's local replica instead. The error ids and the
+# outer exception types are assumed; the SQL and LDAP texts are the ones those failures show.
+
+
+def _store_is_remote(shell: Shell) -> bool:
+    """The CMS back end is on another computer than this one (Enterprise Edition, or a separate SQL server)."""
+    backend = str(_deployment(shell)["cms"]["backend"] or "")
+    server = backend.split("\\", 1)[0].lower()
+    host = shell.state.host
+    return server not in (host["name"].lower(), f"{host['name']}.{host['domain']}".lower())
+
+
+def _second_hop(shell: Shell, bound: Bound, cls: str, directory: bool = False) -> None:
+    if shell.state.host["credential_delegation"] or bound.switch("LocalStore") or not _store_is_remote(shell):
+        return
+    if directory:
+        raise ps_error(
+            "An operations error occurred.",
+            f"DirectoryOperationsError,{DEPLOY}.{cls}",
+            "NotSpecified",
+            "System.DirectoryServices.DirectoryServicesCOMException",
+        )
+    raise ps_error(
+        "Login failed for user 'NT AUTHORITY\\ANONYMOUS LOGON'.",
+        f"SqlLoginFailed,{XDS}.{cls}",
+        "NotSpecified",
+        "System.Data.SqlClient.SqlException",
+    )
+
+
+def _through_cms(handler: Any, cls: str, directory: bool = False) -> Any:
+    """A cmdlet that reaches the CMS (or, with directory, Active Directory) before it does its work."""
+
+    def run(shell: Shell, bound: Bound) -> list[Any]:
+        _second_hop(shell, bound, cls, directory)
+        return handler(shell, bound)
+
+    return run
+
+
 # --- version and topology ----------------------------------------------------------------------
 
 
@@ -591,7 +641,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{DEPLOY}.GetTopologyCmdlet",
             (Param("AsXml", "switch"), Param("LocalStore", "switch")),
-            get_topology,
+            _through_cms(get_topology, "GetTopologyCmdlet"),
         ),
         None,
     ),
@@ -602,7 +652,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{DEPLOY}.GetPoolCmdlet",
             _identity("Identity", local_store=False),
-            get_pool,
+            _through_cms(get_pool, "GetPoolCmdlet"),
             "Identity",
         ),
         None,
@@ -630,7 +680,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{DEPLOY}.GetConfigurationStoreLocationCmdlet",
             (Param("GlobalSettingsDomainController"), Param("Report")),
-            get_configuration_store_location,
+            _through_cms(get_configuration_store_location, "GetConfigurationStoreLocationCmdlet", directory=True),
         ),
         None,
     ),
@@ -641,7 +691,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{XDS}.GetReplicaStateCmdlet",
             (Param("ReplicaFqdn"), Param("CentralManagementStoreStatus", "switch")),
-            get_replication_status,
+            _through_cms(get_replication_status, "GetReplicationStatusCmdlet"),
         ),
         None,
     ),
@@ -652,7 +702,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{XDS}.GetSipDomainCmdlet",
             _identity("Identity", local_store=False),
-            get_sip_domain,
+            _through_cms(get_sip_domain, "GetSipDomainCmdlet"),
             "Identity",
         ),
         None,
@@ -664,7 +714,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{EDGE}.GetHostingProviderCmdlet",
             _identity("Identity"),
-            get_hosting_provider,
+            _through_cms(get_hosting_provider, "GetHostingProviderCmdlet"),
             "Identity",
         ),
         None,
@@ -680,7 +730,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
                 Param("Instance", "any", sets=("Instance",)),
                 *_PROVIDER_FIELDS,
             ),
-            set_hosting_provider,
+            _through_cms(set_hosting_provider, "SetHostingProviderCmdlet"),
             "Identity",
             True,
         ),
@@ -697,7 +747,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
                 "New-CsHostingProvider",
                 (Param("Identity"), Param("ProxyFqdn"), Param("InMemory", "switch"), *_PROVIDER_FIELDS),
             ),
-            new_hosting_provider,
+            _through_cms(new_hosting_provider, "NewHostingProviderCmdlet"),
             should_process=True,
         ),
         None,
@@ -712,7 +762,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
                 Param("Identity", mandatory=True),
                 Param("Force", "switch"),
             ),
-            remove_hosting_provider,
+            _through_cms(remove_hosting_provider, "RemoveHostingProviderCmdlet"),
             should_process=True,
         ),
         None,
@@ -724,7 +774,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{EDGE}.GetAccessEdgeConfigurationCmdlet",
             _identity("Identity"),
-            get_access_edge,
+            _through_cms(get_access_edge, "GetAccessEdgeConfigurationCmdlet"),
             "Identity",
         ),
         None,
@@ -736,7 +786,7 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             "onprem",
             f"{EDGE}.SetAccessEdgeConfigurationCmdlet",
             _EDGE_PARAMS,
-            set_access_edge,
+            _through_cms(set_access_edge, "SetAccessEdgeConfigurationCmdlet"),
             "Identity",
             True,
         ),

@@ -22,7 +22,7 @@ from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 STATES = pathlib.Path(__file__).resolve().parents[3] / "lab" / "states"
 ALL_STEPS = [read.id for read in _deployment.READS]
-MINIMAL_STEPS = ["server_version", "os", "computer"]
+MINIMAL_STEPS = ["server_version", "os", "computer", "dotnet"]
 
 
 def state(name: str) -> dict[str, t.Any]:
@@ -185,7 +185,8 @@ def test_unreadable_build_fails_the_check_with_both_errors() -> None:
     result = run(data)[0]
     found = facts(result)
     assert found["build"] is None and found["build_meets_minimum"] is None
-    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed"}
+    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed", "dotnet"}
+    assert found["dotnet_release"] is None  # unreadable, not absent
     detail = check(result, "build_minimum")["detail"]
     assert "Access is denied." in detail and "Requested registry access is not allowed." in detail
 
@@ -392,16 +393,17 @@ def test_an_access_edge_property_the_host_does_not_report_fails_the_check(missin
 @pytest.mark.parametrize(
     ("modules", "passed", "words"),
     [
-        ([{"name": "MicrosoftTeams", "version": "3.1.0"}], False, "older than 4.0"),
+        ([{"name": "MicrosoftTeams", "version": "3.1.0"}], False, "older than 6.2.1, which Move-CsUser needs"),
+        ([{"name": "MicrosoftTeams", "version": "6.2.0"}], False, "older than 6.2.1, which Move-CsUser needs"),
         (
-            [{"name": "MicrosoftTeams", "version": "6.1.0"}, {"name": "SkypeOnlineConnector", "version": "7.0.0.0"}],
+            [{"name": "MicrosoftTeams", "version": "6.4.0"}, {"name": "SkypeOnlineConnector", "version": "7.0.0.0"}],
             True,
             "SkypeOnlineConnector 7.0.0.0",
         ),
         (
-            [{"name": "MicrosoftTeams", "version": "4.9.3"}, {"name": "MicrosoftTeams", "version": "2.0.0"}],
+            [{"name": "MicrosoftTeams", "version": "6.2.1"}, {"name": "MicrosoftTeams", "version": "2.0.0"}],
             True,
-            "4.9.3",
+            "6.2.1",
         ),
         ([], False, "MicrosoftTeams is not installed."),
     ],
@@ -426,16 +428,17 @@ def test_old_powershell_fails_its_check() -> None:
     [("5.0.10586.117", False), ("5.0", False), ("5.1", True), ("5.1.14393.0", True)],
 )
 def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: bool) -> None:
-    """Today's rule: Windows PowerShell 5.1 (what MicrosoftTeams 6.3.0 and later need); 5.0 is too old."""
+    """Windows PowerShell 5.1 (what every MicrosoftTeams release since 1.1.4 needs); 5.0 is too old."""
     data = state("sfb2019-teams")
     data["host"]["powershell_version"] = powershell
     verdict = check(run(data)[0], "powershell_version")
     assert verdict["passed"] is passed
     if passed:
-        assert verdict["detail"] == f"Windows PowerShell {powershell}."
+        assert verdict["detail"] == f"Windows PowerShell {powershell}, .NET Framework Release 528049."
     else:
         assert verdict["detail"] == (
-            f"Windows PowerShell {powershell}; MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1."
+            f"Windows PowerShell {powershell}; every MicrosoftTeams release since 1.1.4 needs Windows PowerShell "
+            "5.1 and .NET Framework 4.7.2 or later."
         )
 
 
@@ -604,3 +607,37 @@ def test_a_malformed_uninstall_entry_costs_only_its_own_key() -> None:
     # The lab refuses the old wildcard read the way Windows PowerShell 5.1 does.
     reads = lab.journal.select("cmdlet", name="Get-ItemProperty")
     assert all("LiteralPath" in entry["params"] for entry in reads)
+
+
+@pytest.mark.parametrize(
+    ("powershell", "release", "passed", "words"),
+    [
+        ("5.1.17763.1", 528049, True, ".NET Framework Release 528049"),
+        ("5.1.14409.1018", 461808, True, "Release 461808"),
+        ("5.1.17763.1", 460805, False, ".NET Framework Release 460805; every MicrosoftTeams release since 1.1.4"),
+        ("5.1.17763.1", None, False, "no .NET Framework 4.5 or later"),
+        ("4.0", 528049, False, "Windows PowerShell 4.0; every MicrosoftTeams release since 1.1.4"),
+    ],
+)
+def test_powershell_and_dotnet_that_every_teams_release_needs(
+    powershell: str, release: int | None, passed: bool, words: str
+) -> None:
+    data = state("sfb2019-teams")
+    data["host"]["powershell_version"] = powershell
+    data["host"]["dotnet_release"] = release
+    result = run(data, {"gather_subset": ["!all"]})[0]
+    assert facts(result)["dotnet_release"] == (release or 0)
+    assert facts(result)["errors"] == []
+    verdict = check(result, "powershell_version")
+    assert verdict["passed"] is passed and words in verdict["detail"], verdict
+
+
+@pytest.mark.parametrize("culture", ["en-US", "de-DE"])
+def test_an_unpublished_topology_is_recognised_in_any_language(culture: str) -> None:
+    # Get-CsTopology's message is localised and its error id undocumented: the empty Get-CsPool decides.
+    data = state("broken")
+    data["host"]["culture"] = culture
+    result, lab, _connection = run(data)
+    assert facts(result)["topology_published"] is False
+    messages = [e["error"]["message"] for e in lab.journal.select("cmdlet") if e["name"] == "Get-CsTopology"]
+    assert ("veröffentlicht" in messages[0]) is (culture == "de-DE")

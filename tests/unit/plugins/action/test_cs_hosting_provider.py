@@ -168,6 +168,6 @@ def test_unknown_cloud_is_refused_before_anything_is_sent() -> None:
 def test_host_without_management_shell_fails_with_the_cause() -> None:
     data = deployment()
     data["deployment"] = None
-    result, _ = Lab(data).run({})
+    result, _connection = Lab(data).run({})
     assert result["failed"] is True and result["reason"] == "onprem_module_missing"
     assert "Front End" in result["msg"]

@@ -12,6 +12,7 @@ import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _connector
 from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER
 
+from tests.lab.cmdlets.base import PSError, Shell
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
 from tests.lab.state import parse_state
@@ -220,7 +221,7 @@ def test_install_from_a_repository_then_nothing_to_do() -> None:
 def test_the_repository_is_checked_in_the_same_command_as_the_detection() -> None:
     lab = Lab()
     lab.run({"source": GALLERY, "version": "6.1.0"}, check_mode=True)
-    assert [call["name"] for call in lab.calls()] == ["Get-Module", "Get-PSRepository"]
+    assert [call["name"] for call in lab.calls()] == ["Get-Module", "Get-PSRepository", "Get-ItemProperty"]
     assert lab.calls("Get-PSRepository")[0]["params"] == {"Name": GALLERY}
 
 
@@ -258,14 +259,48 @@ def test_exact_version_is_installed_beside_others() -> None:
     assert result["diff"]["after"]["versions"] == ["6.4.0", "5.9.0"]
 
 
-def test_without_version_options_teams_older_than_4_is_replaced() -> None:
-    lab = Lab(with_modules({"name": "MicrosoftTeams", "version": "2.6.0"}))
+@pytest.mark.parametrize("installed", ["2.6.0", "6.1.0", "6.2.0"])
+def test_without_version_options_teams_older_than_move_csuser_needs_is_replaced(installed: str) -> None:
+    # Move-CsUser needs MicrosoftTeams 6.2.1 or later (its page's prerequisites): the default minimum.
+    lab = Lab(with_modules({"name": "MicrosoftTeams", "version": installed}))
     result, _connection = lab.run({"source": GALLERY}, check_mode=True, diff=True)
     assert ok(result)["changed"] is True
-    assert result["diff"]["after"]["versions"] == [f"(newest in {GALLERY})", "2.6.0"]
+    assert result["diff"]["after"]["versions"] == [f"(newest >= 6.2.1 in {GALLERY})", installed]
     result, _connection = lab.run({"source": GALLERY})
     assert ok(result)["version"] == "6.4.0"
-    assert "MinimumVersion" not in lab.calls("Install-Module")[0]["params"]
+    assert lab.calls("Install-Module")[0]["params"]["MinimumVersion"] == "6.2.1"
+    assert "MaximumVersion" not in lab.calls("Install-Module")[0]["params"]
+
+
+def test_maximum_version_bounds_what_counts_and_what_is_installed() -> None:
+    data = with_modules({"name": "MicrosoftTeams", "version": "6.4.0"})
+    data["host"]["sources"]["repositories"][GALLERY]["MicrosoftTeams"].append("6.3.0")
+    lab = Lab(data)
+    result, _connection = lab.run({"source": GALLERY, "maximum_version": "6.3.0"}, check_mode=True, diff=True)
+    assert ok(result)["changed"] is True
+    assert result["diff"]["after"]["versions"] == [f"(newest >= 6.2.1, <= 6.3.0 in {GALLERY})", "6.4.0"]
+    result, _connection = lab.run({"source": GALLERY, "maximum_version": "6.3.0"})
+    params = lab.calls("Install-Module")[0]["params"]
+    assert (params["MinimumVersion"], params["MaximumVersion"]) == ("6.2.1", "6.3.0")
+    assert "6.3.0" in ok(result)["versions"]
+    again, connection = lab.run({"source": GALLERY, "maximum_version": "6.3.0"})
+    assert ok(again)["changed"] is False and len(connection.commands) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ({"maximum_version": "6.0.0"}, "below the minimum 6.2.1 (the default minimum"),
+        ({"minimum_version": "7.0.0", "maximum_version": "6.9.0"}, "below the minimum 7.0.0: no version"),
+        ({"maximum_version": "7.1.0", "state": "absent"}, "maximum_version applies to state=present only"),
+        ({"maximum_version": "7.x"}, "must be a version"),
+    ],
+)
+def test_contradicting_version_bounds_are_refused_before_anything_is_sent(args: dict[str, t.Any], words: str) -> None:
+    lab = Lab()
+    result, connection = lab.run({"source": GALLERY, **args})
+    assert words in failed(result)
+    assert connection.commands == []
 
 
 def test_an_installed_version_needs_no_source() -> None:
@@ -273,16 +308,16 @@ def test_an_installed_version_needs_no_source() -> None:
     result, connection = lab.run({})
     assert ok(result)["changed"] is False
     assert result["source_type"] is None
-    assert result["path"] == rf"{MODULES}\MicrosoftTeams\6.1.0"
+    assert result["path"] == rf"{MODULES}\MicrosoftTeams\6.4.0"
     assert len(connection.commands) == 1
 
 
 def test_a_missing_version_without_source_fails_clearly() -> None:
     lab = Lab("sfb2019-teams")
     for check_mode in (False, True):
-        result, _connection = lab.run({"version": "6.4.0"}, check_mode=check_mode)
+        result, _connection = lab.run({"version": "7.0.0"}, check_mode=check_mode)
         message = failed(result, "source_required")
-        assert "MicrosoftTeams 6.4.0 is not installed (the host has 6.1.0)" in message
+        assert "MicrosoftTeams 7.0.0 is not installed (the host has 6.4.0)" in message
     assert lab.changes() == []
 
 
@@ -360,10 +395,32 @@ def test_teams_6_3_and_later_is_refused_on_old_powershell(args: dict[str, t.Any]
     assert lab.calls("Install-Module") == []
 
 
-def test_teams_before_6_3_installs_on_old_powershell() -> None:
+@pytest.mark.parametrize("source", [GALLERY, OFFLINE])
+def test_no_teams_release_installs_on_old_powershell(source: str) -> None:
+    # Every release since 1.1.4 needs PowerShell 5.1 (PowerShell Gallery page of 1.1.4): before this, a 4.0 host
+    # copied a folder that Import-Module then refused.
     lab = Lab(_old_powershell())
-    result, _connection = lab.run({"source": GALLERY, "version": "6.1.0"})
-    assert ok(result)["version"] == "6.1.0"
+    for check_mode in (True, False):
+        result, _connection = lab.run({"source": source, "version": "6.1.0"}, check_mode=check_mode)
+        assert "needs Windows PowerShell 5.1" in failed(result, "powershell_too_old")
+    assert lab.changes() == []
+
+
+@pytest.mark.parametrize(("release", "why"), [(460805, "has Release 460805"), (None, "no .NET Framework 4.5")])
+def test_no_teams_release_installs_without_dotnet_472(release: int | None, why: str) -> None:
+    data = state()
+    data["host"]["dotnet_release"] = release
+    lab = Lab(data)
+    result, connection = lab.run({"source": OFFLINE, "version": "6.1.0"})
+    assert why in failed(result, "dotnet_too_old")
+    assert len(connection.commands) == 1 and lab.changes() == []
+    # The lab refuses the import the same way: what the refusal prevents.
+    data["host"]["modules"] = [{"name": "MicrosoftTeams", "version": "6.1.0"}]
+    lab = Lab(data)
+    shell = Shell(lab.state, lab.journal, lab.host.runtime)
+    with pytest.raises(PSError, match=r"4\.7\.2") as raised:
+        shell.invoke("Import-Module", {"Name": "MicrosoftTeams"})
+    assert raised.value.record.fqid.startswith("Modules_InsufficientDotNetFrameworkVersion,")
 
 
 def _powershell(version: str) -> dict[str, t.Any]:
@@ -374,26 +431,22 @@ def _powershell(version: str) -> dict[str, t.Any]:
     return data
 
 
-# Today's rule (plugin_utils/_connector.py): MicrosoftTeams 6.3.0 and later need Windows PowerShell 5.1.
-# These pin its boundary on both axes: the last 6.2.x against 6.3.0, and 5.0 against 5.1.
+# Every MicrosoftTeams release since 1.1.4 needs Windows PowerShell 5.1: there is no release boundary any more,
+# only the PowerShell one (5.0 against 5.1).
 @pytest.mark.parametrize("powershell", ["5.0.10586.117", "5.0"])
-def test_teams_6_3_0_is_the_first_release_refused_below_powershell_5_1(powershell: str) -> None:
+def test_no_teams_release_is_installed_below_powershell_5_1(powershell: str) -> None:
     lab = Lab(_powershell(powershell))
-    for check_mode in (True, False):
-        result, connection = lab.run({"source": GALLERY, "version": "6.3.0"}, check_mode=check_mode)
-        assert failed(result, "powershell_too_old") == (
-            f"MicrosoftTeams 6.3.0 needs Windows PowerShell 5.1 (6.3.0 and later do); the host runs Windows "
-            f"PowerShell {powershell}. Install Windows Management Framework 5.1 on the host, or set version to a "
-            "4.x-6.2.x release."
-        )
-        assert len(connection.commands) == 1
+    for version in ("6.3.0", "6.2.9"):
+        for check_mode in (True, False):
+            result, connection = lab.run({"source": GALLERY, "version": version}, check_mode=check_mode)
+            assert failed(result, "powershell_too_old") == (
+                f"MicrosoftTeams {version} needs Windows PowerShell 5.1 (every MicrosoftTeams release since 1.1.4 "
+                f"does); the host runs Windows PowerShell {powershell}, which could not import it. Install Windows "
+                "Management Framework 5.1 and .NET Framework 4.7.2 or later on the host first."
+            )
+            assert len(connection.commands) == 1
     assert lab.calls("Install-Module") == []
     assert lab.modules("MicrosoftTeams") == []
-
-    result, connection = lab.run({"source": GALLERY, "version": "6.2.9"})
-    assert ok(result)["version"] == "6.2.9"
-    assert [call["params"]["RequiredVersion"] for call in lab.calls("Install-Module")] == ["6.2.9"]
-    assert lab.modules("MicrosoftTeams") == [("MicrosoftTeams", "6.2.9", "powershellget")]
 
 
 @pytest.mark.parametrize("powershell", ["5.1", "5.1.14393.0"])
@@ -411,12 +464,12 @@ def test_teams_6_3_0_installs_from_powershell_5_1(powershell: str) -> None:
 @pytest.mark.parametrize("source", [OFFLINE, rf"{OFFLINE}\MicrosoftTeams", rf"{OFFLINE}\MicrosoftTeams\6.1.0"])
 def test_install_from_a_save_module_folder(source: str) -> None:
     lab = Lab()
-    checked, _connection = lab.run({"source": source}, check_mode=True, diff=True)
+    checked, _connection = lab.run({"source": source, "minimum_version": "6.0"}, check_mode=True, diff=True)
     assert ok(checked)["changed"] is True
     assert checked["diff"]["after"]["versions"] == ["6.1.0"]
     assert lab.changes() == []
 
-    result, connection = lab.run({"source": source})
+    result, connection = lab.run({"source": source, "minimum_version": "6.0"})
     assert ok(result)["changed"] is True
     assert result["source_type"] == "folder"
     assert result["path"] == rf"{MODULES}\MicrosoftTeams\6.1.0"
@@ -434,7 +487,7 @@ def test_install_from_a_save_module_folder(source: str) -> None:
     }
     assert ("MicrosoftTeams", "6.1.0", "folder") in lab.modules()
 
-    again, connection = lab.run({"source": source})
+    again, connection = lab.run({"source": source, "minimum_version": "6.0"})
     assert ok(again)["changed"] is False
     assert len(connection.commands) == 1
 
@@ -442,7 +495,13 @@ def test_install_from_a_save_module_folder(source: str) -> None:
 def test_the_folder_is_read_in_the_detection_command() -> None:
     lab = Lab()
     lab.run({"source": OFFLINE}, check_mode=True)
-    assert [call["name"] for call in lab.calls()] == ["Get-Module", "Test-Path", "Get-ChildItem", "Get-Item"]
+    assert [call["name"] for call in lab.calls()] == [
+        "Get-Module",
+        "Test-Path",
+        "Get-ChildItem",
+        "Get-Item",
+        "Get-ItemProperty",
+    ]
     assert lab.calls("Get-ChildItem")[0]["params"] == {
         "LiteralPath": OFFLINE,
         "Filter": "MicrosoftTeams.psd1",
@@ -498,7 +557,7 @@ def test_a_missing_unc_source_names_the_second_hop() -> None:
 
 def test_a_failed_copy_is_explained() -> None:
     lab = Lab(with_fault("Copy-Item", r"Access to the path 'C:\Program Files\WindowsPowerShell\Modules' is denied."))
-    result, _connection = lab.run({"source": OFFLINE})
+    result, _connection = lab.run({"source": OFFLINE, "version": "6.1.0"})
     assert "local Administrators" in failed(result, "admin_required")
 
 
@@ -939,8 +998,8 @@ def test_a_removal_that_leaves_the_module_fails() -> None:
     result = action.run(task_vars={})
     message = failed(result, "not_removed")
     assert result["changed"] is True  # the removal ran, a copy came back
-    assert rf"MicrosoftTeams 6.1.0 is still installed after the removal ({MODULES}\MicrosoftTeams\6.1.0)" in message
-    assert result["versions"] == ["6.1.0"]
+    assert rf"MicrosoftTeams 6.4.0 is still installed after the removal ({MODULES}\MicrosoftTeams\6.4.0)" in message
+    assert result["versions"] == ["6.4.0"]
 
 
 # --- diff, host failures ----------------------------------------------------------------------

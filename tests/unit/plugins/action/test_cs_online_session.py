@@ -92,7 +92,7 @@ def test_certificate_auth_with_microsoft_teams() -> None:
     assert tenant["identity"] is None
     assert tenant["hosted_migration_url"] is None
     assert result["connector"] == "microsoft_teams"
-    assert result["module_version"] == "6.1.0"
+    assert result["module_version"] == "6.4.0"
     assert result["session_closed"] is True
     assert len(connection.commands) == 1
     assert lab.journal.select("cmdlet", name="Disconnect-MicrosoftTeams")[0]["status"] == "ok"
