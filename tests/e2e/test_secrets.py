@@ -12,6 +12,8 @@ PowerShell quoting, base64 of UTF-8 or UTF-16-LE, a distinctive fragment) -- in:
 
 * any command line the lab received (each WinRM Command is exactly the data-free
   bootstrap, compared whole, so the journal's own masking cannot hide a leak);
+* what PowerShell module logging (event 4103) would record for every cmdlet the host ran
+  (the lab's ``module_log`` events, base64 runs decoded);
 * the journal file (raw text); and the journal's mask itself may appear only where the
   lab masks credentials by design (a cmdlet's ``Credential`` parameter);
 * what ansible-playbook printed at the highest verbosity (``-vvvvvv``, which includes all
@@ -38,6 +40,7 @@ import pytest
 from tests.e2e.lab import Lab, play_recap, run
 from tests.e2e.lab_support import assert_sessions_closed, sessions, state_variant
 from tests.lab.journal import MASK
+from tests.lab.pwsh import modulelog
 
 pytestmark = pytest.mark.lab
 
@@ -123,6 +126,15 @@ def test_hostile_password_round_trips_and_never_shows(
     for event in lab.journal("cmdlet"):
         if event["name"] == "New-CsOnlineSession":
             assert event["params"]["Credential"] == MASK
+
+    # Module logging (event 4103, often forwarded to a SIEM): no cmdlet got the password as a parameter or as
+    # pipeline input, in any spelling or inside any base64 (gzip or not) a reader could decode.
+    logged = lab.journal("module_log")
+    assert {"ConvertFrom-Json", "New-Object", "New-CsOnlineSession"} <= {e["cmdlet"] for e in logged}
+    for event in logged:
+        for binding in event["bindings"]:
+            for text in modulelog.recoverable(binding["value"]):
+                assert_absent(f"module logging of {event['cmdlet']} -{binding['name']}", text)
 
     assert_absent("the -vvvvvv output", verbose.stdout + verbose.stderr)
     assert "ESTABLISH WINRM CONNECTION FOR USER: CONTOSO\\lab-admin" in verbose.stdout
