@@ -174,6 +174,8 @@ def assert_secret_only_in_credentials(lab: Lab, connection: t.Any, secret: str, 
         assert_absent("what the host wrote back", secret, stderr.decode("utf-8", "replace"))
     assert_secret_not_in_module_log(lab, secret)
     masked = [event for event in lab.journal.events if MASK in json.dumps(event, ensure_ascii=False)]
+    # The runner's own text (ConvertFrom-Json's input) has the mask once: what it reports for a SecureString.
+    masked = [e for e in masked if not modulelog.runner_text_only(e, _runner.runner_script(), MASK)]
     for event in masked:
         assert event["event"] == "cmdlet" and event["name"] in ("New-CsOnlineSession", "Connect-MicrosoftTeams"), event
         others = {name: value for name, value in event["params"].items() if name != "Credential"}
