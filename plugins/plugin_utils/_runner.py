@@ -26,6 +26,7 @@ if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
 
 MARKER = "#LYNC-HYBRID-RESULT#"
+SECRET = "$secret"  # {"$secret": n}: the n-th secret line of stdin (see encode_payload)
 PROTOCOL = 1
 _HERE = pathlib.Path(__file__).resolve().parent
 
@@ -195,20 +196,59 @@ def credential(username: str, password: str) -> dict[str, t.Any]:
 
 
 def encode_payload(request: Request) -> bytes:
-    """The stdin document: gzip-compressed JSON in base64.
+    """The stdin document: the request without its secrets, then each secret on its own line.
 
-    Compression takes the runner (most of what a task sends) to about a third; base64
-    keeps stdin plain ASCII, which PowerShell's ``$input`` reads the same in every
-    console code page.
+    Line 1 is the gzip-compressed JSON of runner and request in base64, with every secret
+    (a ``$credential`` password, a ``$secure`` value) replaced by ``{"$secret": n}``. Line
+    n + 2 is secret n: base64 of a 0x01 byte and its UTF-8 text (never an empty line). The
+    host decodes line 1 with ConvertFrom-Json and the secret lines with .NET calls only, so
+    no secret ever becomes a cmdlet's parameter or pipeline input, which PowerShell module
+    logging (event 4103) would record. Compression takes the runner (most of what a task
+    sends) to about a third; base64 keeps stdin plain ASCII, which PowerShell's ``$input``
+    reads the same in every console code page.
     """
-    payload = {"runner": runner_script(), "request": request.to_wire()}
+    secrets: list[str] = []
+    payload = {"runner": runner_script(), "request": _extract_secrets(request.to_wire(), secrets)}
     document = json.dumps(payload, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    return base64.b64encode(gzip.compress(document, compresslevel=9, mtime=0))
+    lines = [base64.b64encode(gzip.compress(document, compresslevel=9, mtime=0))]
+    lines += [base64.b64encode(b"\x01" + secret.encode("utf-8")) for secret in secrets]
+    return b"\r\n".join(lines)
+
+
+def _extract_secrets(value: t.Any, secrets: list[str]) -> t.Any:
+    """``value`` with each credential password and SecureString text moved to ``secrets`` (by reference)."""
+
+    def reference(secret: t.Any) -> dict[str, int]:
+        secrets.append(str(secret))
+        return {SECRET: len(secrets) - 1}
+
+    if isinstance(value, dict):
+        if set(value) == {"$credential"} and isinstance(value["$credential"], dict):
+            credential = value["$credential"]
+            return {"$credential": {**credential, "password": reference(credential.get("password", ""))}}
+        if set(value) == {"$secure"}:
+            return {"$secure": reference(value["$secure"])}
+        return {key: _extract_secrets(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_extract_secrets(item, secrets) for item in value]
+    return value
 
 
 def decode_payload(data: bytes) -> dict[str, t.Any]:
-    """The inverse of encode_payload, for tests and for reading what was sent."""
-    return json.loads(gzip.decompress(base64.b64decode(data)))
+    """The inverse of encode_payload, for tests and for reading what was sent: secrets put back in place."""
+    first, *rest = data.split(b"\r\n")
+    secrets = [base64.b64decode(line)[1:].decode("utf-8") for line in rest]
+    return _insert_secrets(json.loads(gzip.decompress(base64.b64decode(first))), secrets)
+
+
+def _insert_secrets(value: t.Any, secrets: list[str]) -> t.Any:
+    if isinstance(value, dict):
+        if set(value) == {SECRET}:
+            return secrets[value[SECRET]]
+        return {key: _insert_secrets(item, secrets) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_insert_secrets(item, secrets) for item in value]
+    return value
 
 
 def execute(action: ActionBase, request: Request) -> Response:

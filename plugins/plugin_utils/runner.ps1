@@ -3,7 +3,7 @@
 # session, runs the listed cmdlets and reports their output and error records as
 # JSON. Every decision (what to call, with which parameters, what the output means)
 # is made by the action plugin on the controller. Windows PowerShell 3.0-5.1.
-param([Parameter(Mandatory = $true)] $Request)
+param([Parameter(Mandatory = $true)] $Request, $Stdin)
 
 # Module code reads preferences from the global scope: keep its non-terminating errors
 # non-terminating there, and keep progress records off the WinRS streams.
@@ -11,6 +11,8 @@ $global:ErrorActionPreference = 'Continue'
 $global:ProgressPreference = 'SilentlyContinue'
 $ErrorActionPreference = 'Stop'
 $Marker = '#LYNC-HYBRID-RESULT#'
+# stdin's lines as the bootstrap read them: the request, then one line per secret (Get-LhSecret).
+$SecretLines = @($Stdin)
 $NamePattern = '^[A-Za-z]+-[A-Za-z0-9]+\z'
 $ParameterPattern = '^[A-Za-z][A-Za-z0-9]*\z'
 
@@ -82,19 +84,38 @@ function ConvertTo-LhSecureString {
     return $secure
 }
 
+function Get-LhSecret {
+    # {"$secret": n} is line n + 2 of stdin: base64 of one byte 0x01 (so that no line is
+    # empty) and the secret's UTF-8. Decoded with .NET calls only: a secret given to any
+    # cmdlet (parameter or pipeline input) is in module logging (event 4103).
+    param($Reference)
+    $index = -1
+    foreach ($property in $Reference.PSObject.Properties) { if ($property.Name -eq '$secret') { $index = [int]$property.Value } }
+    if ($index -lt 0 -or $index + 1 -ge $SecretLines.Count) { throw 'A secret reference has no secret on stdin.' }
+    $bytes = [Convert]::FromBase64String($SecretLines[$index + 1])
+    $plain = [Text.Encoding]::UTF8.GetString($bytes, 1, $bytes.Length - 1)
+    return ConvertTo-LhSecureString -Plain $plain
+}
+
 function ConvertTo-LhArgument {
-    # JSON cannot carry a credential: the controller marks one as an object with
-    # the single key '$credential' (or '$secure' for a bare SecureString).
+    # JSON cannot carry a credential: the controller marks one as an object with the
+    # single key '$credential' (or '$secure' for a bare SecureString). No pipeline here:
+    # Properties or items piped to a cmdlet would be logged with their values.
     param($Value)
     if ($Value -is [System.Management.Automation.PSCustomObject]) {
-        $names = @($Value.PSObject.Properties | ForEach-Object { $_.Name })
-        if ($names -contains '$credential') {
-            $secret = ConvertTo-LhSecureString -Plain $Value.'$credential'.password
-            return New-Object System.Management.Automation.PSCredential($Value.'$credential'.username, $secret)
+        foreach ($property in $Value.PSObject.Properties) {
+            if ($property.Name -eq '$credential') {
+                $secret = Get-LhSecret -Reference $Value.'$credential'.password
+                return New-Object System.Management.Automation.PSCredential($Value.'$credential'.username, $secret)
+            }
+            if ($property.Name -eq '$secure') { return Get-LhSecret -Reference $Value.'$secure' }
         }
-        if ($names -contains '$secure') { return ConvertTo-LhSecureString -Plain $Value.'$secure' }
     }
-    if ($Value -is [System.Array]) { return , @($Value | ForEach-Object { ConvertTo-LhArgument -Value $_ }) }
+    if ($Value -is [System.Array]) {
+        $converted = New-Object System.Collections.ArrayList
+        foreach ($item in $Value) { [void]$converted.Add((ConvertTo-LhArgument -Value $item)) }
+        return , $converted.ToArray()
+    }
     return $Value
 }
 

@@ -12,6 +12,8 @@ PowerShell quoting, base64 of UTF-8 or UTF-16-LE, a distinctive fragment) -- in:
 
 * any command line the lab received (each WinRM Command is exactly the data-free
   bootstrap, compared whole, so the journal's own masking cannot hide a leak);
+* what PowerShell module logging (event 4103) would record for every cmdlet the host ran
+  (the lab's ``module_log`` events, base64 runs decoded);
 * the journal file (raw text); and the journal's mask itself may appear only where the
   lab masks credentials by design (a cmdlet's ``Credential`` parameter);
 * what ansible-playbook printed at the highest verbosity (``-vvvvvv``, which includes all
@@ -37,7 +39,9 @@ import pytest
 
 from tests.e2e.lab import Lab, play_recap, run
 from tests.e2e.lab_support import assert_sessions_closed, sessions, state_variant
+from tests.lab.host import compact_runner, shipped
 from tests.lab.journal import MASK
+from tests.lab.pwsh import modulelog
 
 pytestmark = pytest.mark.lab
 
@@ -47,6 +51,8 @@ ADMIN = "admin@contoso.onmicrosoft.com"
 BOOTSTRAP = (pathlib.Path(__file__).resolve().parents[2] / "plugins" / "plugin_utils" / "bootstrap.ps1").read_text(
     encoding="utf-8"
 )
+
+RUNNER = compact_runner(shipped("runner.ps1"))
 
 
 def leaked_forms(secret: str) -> dict[str, str]:
@@ -118,11 +124,24 @@ def test_hostile_password_round_trips_and_never_shows(
     # The journal: nothing unmasked, and the mask only where the lab hides credentials by design.
     journal = lab.journal_path.read_text(encoding="utf-8")
     assert_absent("the journal file", journal)
-    masked = [(e["event"], e.get("name")) for e in lab.journal() if MASK in json.dumps(e, ensure_ascii=False)]
+    masked = [
+        (e["event"], e.get("name"))
+        for e in lab.journal()
+        if MASK in json.dumps(e, ensure_ascii=False) and not modulelog.runner_text_only(e, RUNNER, MASK)
+    ]
     assert masked == [("cmdlet", "New-CsOnlineSession")] * 4
     for event in lab.journal("cmdlet"):
         if event["name"] == "New-CsOnlineSession":
             assert event["params"]["Credential"] == MASK
+
+    # Module logging (event 4103, often forwarded to a SIEM): no cmdlet got the password as a parameter or as
+    # pipeline input, in any spelling or inside any base64 (gzip or not) a reader could decode.
+    logged = lab.journal("module_log")
+    assert {"ConvertFrom-Json", "New-Object", "New-CsOnlineSession"} <= {e["cmdlet"] for e in logged}
+    for event in logged:
+        for binding in event["bindings"]:
+            for text in modulelog.recoverable(binding["value"]):
+                assert_absent(f"module logging of {event['cmdlet']} -{binding['name']}", text)
 
     assert_absent("the -vvvvvv output", verbose.stdout + verbose.stderr)
     assert "ESTABLISH WINRM CONNECTION FOR USER: CONTOSO\\lab-admin" in verbose.stdout

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import threading
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from .cmdlets import PSError, Runtime, Shell
@@ -144,6 +144,9 @@ class LabHost:
         self.runner = compact_runner(shipped("runner.ps1"))
         self.runtime = Runtime(busy_connects_left=state.faults["online_busy_connects"])
         self._lock = threading.Lock()  # one command at a time: the state is shared
+        # What module logging would have recorded, UNMASKED (the journal masks secrets on write): tests look
+        # here for a secret that reached a cmdlet's parameters or pipeline input (tests/lab/pwsh/modulelog.py).
+        self.module_log: list[dict[str, Any]] = []
         for secret in state.secrets():
             journal.add_secret(secret)
 
@@ -199,7 +202,7 @@ class LabHost:
         lines = stdin.decode("cp437").splitlines()
         shell = Shell(self.state, self.journal, self.runtime)
         gate = _RunnerGate(self.runner, self.journal, script)
-        interpreter = Interpreter(shell, gate, self.state.host["powershell_version"])
+        interpreter = Interpreter(shell, gate, self.state.host["powershell_version"], self._module_log)
         try:
             output = interpreter.run(self.bootstrap, lines)
         except PSError as exc:
@@ -217,6 +220,10 @@ class LabHost:
             stderr = clixml([line for record in interpreter.errors for line in error_text(record, "", self.bootstrap)])
         text = "".join(to_string(item) + "\r\n" for item in output)  # Out-Default: one line per object
         return CommandResult((self._host_text(shell) + text).encode("utf-8"), stderr, 0)
+
+    def _module_log(self, entry: dict[str, Any]) -> None:
+        self.module_log.append(entry)
+        self.journal.write("module_log", **entry)
 
     @staticmethod
     def _host_text(shell: Shell) -> str:

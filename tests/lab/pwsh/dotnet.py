@@ -55,6 +55,7 @@ from .model import (
     Stopwatch,
     StreamReader,
     TypeInfo,
+    Utf8Encoding,
     is_enumerable,
     type_of,
 )
@@ -409,6 +410,8 @@ def call_static(full_name: str, name: str, args: list[Any], interpreter: Any, li
 
 
 def static_property(full_name: str, name: str, line: int) -> Any:
+    if full_name == "System.Text.Encoding" and name.lower() == "utf8":
+        return Utf8Encoding()
     if full_name in ENUMS:
         for member, number in ENUMS[full_name].items():
             if member.lower() == name.lower():
@@ -756,6 +759,18 @@ def call_method(value: Any, name: str, args: list[Any], line: int) -> Any:
         if lower == "makereadonly" and count == 0:
             _make_read_only(value)
             return _VOID
+    elif isinstance(value, Utf8Encoding):
+        # UTF8Encoding.GetString(bytes[, index, count]): invalid bytes become U+FFFD (the default fallback).
+        if lower == "getstring" and count in (1, 3) and isinstance(args[0], bytes):
+            start, length = (0, len(args[0])) if count == 1 else (to_int(args[1]), to_int(args[2]))
+            if start < 0 or length < 0 or start + length > len(args[0]):
+                raise method_failed(
+                    "GetString",
+                    3,
+                    "Index and count must refer to a location within the buffer.",
+                    "ArgumentOutOfRangeException",
+                )
+            return args[0][start : start + length].decode("utf-8", "replace")
     elif isinstance(value, StreamReader):
         if lower == "readtoend" and count == 0:
             return _read_to_end(value)

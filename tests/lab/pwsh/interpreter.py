@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cmdlets.base import BINDING, TRANSFORMATION, VALIDATION, ErrorRecord, PSError, ps_error
 from ..values import Version
-from . import dotnet
+from . import dotnet, modulelog
 from . import nodes as n
 from .commands import ALIASES, BUILTINS, bind
 from .convert import runtime_error, thrown, to_bool, to_char, to_double, to_int, to_string, to_version
@@ -91,9 +91,13 @@ class Interpreter:
         shell: Shell | None,
         on_script_block: Callable[[str], None] | None = None,
         ps_version: str = "5.1.17763.1",
+        on_module_log: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.shell = shell
         self.on_script_block = on_script_block
+        # What module logging (event 4103) would record, one entry per cmdlet invocation (modulelog.py).
+        self.module_log: list[dict[str, Any]] = []
+        self.on_module_log = on_module_log
         self.global_scope = Scope(None)
         self.scope = self.global_scope
         self.errors: list[ErrorRecord] = []  # non-terminating errors (the error stream)
@@ -353,11 +357,20 @@ class Interpreter:
         if lower in BUILTINS and not self._is_proxy(lower):
             builtin = BUILTINS[lower]
             try:
-                return builtin.run(self, bind(builtin, args, command.line), source, command.line)
+                bound = bind(builtin, args, command.line)
+                self.log_cmdlet(builtin.name, bound, source)
+                return builtin.run(self, bound, source, command.line)
             except PSError as error:
                 _blame(error, builtin.name)
                 raise
         return self.call_cmdlet(name, args, source, command.line)
+
+    def log_cmdlet(self, name: str, bound: dict[str, Any], source: list[Any] | None) -> None:
+        """Module logging records a cmdlet's bindings (functions defined in the script are not logged)."""
+        entry = modulelog.record(name, bound, source)
+        self.module_log.append(entry)
+        if self.on_module_log is not None:
+            self.on_module_log(entry)
 
     def find_function(self, lower: str) -> n.FunctionDef | None:
         scope: Scope | None = self.scope
@@ -390,6 +403,7 @@ class Interpreter:
                 error_action = to_string(value)
             else:
                 named[payload] = value
+        self.log_cmdlet(name, {**named, **({"ErrorAction": error_action} if error_action else {})}, None)
         try:
             return self.shell.invoke(name, named, error_action)
         except PSError as error:

@@ -134,6 +134,12 @@ class Property:
         self.value = value
 
 
+class Utf8Encoding:
+    """``[Text.Encoding]::UTF8`` (a System.Text.UTF8Encoding): only GetString(byte[]) is modelled."""
+
+    __slots__ = ()
+
+
 class PSObjectView:
     """``$x.PSObject``: the adapter view whose Properties the runner enumerates."""
 
@@ -268,6 +274,7 @@ BASES: dict[str, tuple[str, ...]] = {
     "System.Management.Automation.PSCredential": (),
     "System.Security.SecureString": ("System.IDisposable",),
     "System.Diagnostics.Stopwatch": (),
+    "System.Text.UTF8Encoding": ("System.Text.Encoding", "System.ICloneable"),
     "System.Text.RegularExpressions.Match": ("System.Text.RegularExpressions.Group",),
     "System.RuntimeType": ("System.Type", "System.Reflection.MemberInfo"),
     "System.Management.Automation.PSNoteProperty": ("System.Management.Automation.PSPropertyInfo",),
@@ -314,6 +321,7 @@ KNOWN = {
         *ACCELERATORS.values(),
         "System.Object",
         "System.Convert",
+        "System.Text.Encoding",
         "System.IO.Compression.CompressionMode",
         "System.Text.RegularExpressions.MatchEvaluator",
     ]
@@ -386,6 +394,7 @@ _SIMPLE_TYPES: dict[type, str] = {
     MemoryStream: "System.IO.MemoryStream",
     GZipStream: "System.IO.Compression.GZipStream",
     StreamReader: "System.IO.StreamReader",
+    Utf8Encoding: "System.Text.UTF8Encoding",
 }
 
 

@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER, _extract_secrets
 
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
@@ -49,7 +49,10 @@ def pack(document: Any) -> bytes:
 
 
 def payload(request: dict[str, Any], runner: str | None = None) -> bytes:
-    return pack({"runner": runner_text() if runner is None else runner, "request": request})
+    """As the controller sends it: the secrets of ``$credential``/``$secure`` values on their own lines."""
+    secrets: list[str] = []
+    document = {"runner": runner_text() if runner is None else runner, "request": _extract_secrets(request, secrets)}
+    return b"\r\n".join([pack(document), *(base64.b64encode(b"\x01" + secret.encode("utf-8")) for secret in secrets)])
 
 
 def step(step_id: str, cmdlet: str, params: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:

@@ -746,8 +746,8 @@ MUTATIONS = (
     Mutation(
         "foreach-parallel",
         "runner.ps1",
-        "ForEach-Object { $_.Name }",
-        "ForEach-Object -Parallel { $_.Name }",
+        "ForEach-Object { $_.module }",
+        "ForEach-Object -Parallel { $_.module }",
         "ForEach-Object has no parameter -Parallel",
     ),
     Mutation(

@@ -45,11 +45,16 @@ def test_payload_is_ascii_and_round_trips_secrets() -> None:
     payload = _runner.encode_payload(_request())
     payload.decode("ascii")  # raises if any byte is not ASCII
     assert SECRET.encode("utf-8") not in payload
-    data = json.loads(gzip.decompress(base64.b64decode(payload, validate=True)))
-    assert _runner.decode_payload(payload) == data
+    # Line 1 carries the request with a reference where the password was; line 2 the password itself.
+    request_line, secret_line = payload.split(b"\r\n")
+    data = json.loads(gzip.decompress(base64.b64decode(request_line, validate=True)))
+    assert SECRET not in json.dumps(data, ensure_ascii=False)
+    assert base64.b64decode(secret_line, validate=True) == b"\x01" + SECRET.encode("utf-8")
     assert data["runner"] == _runner.runner_script()
     connect = data["request"]["online"][0]["connect"]
-    assert connect["params"]["Credential"]["$credential"]["password"] == SECRET
+    assert connect["params"]["Credential"]["$credential"]["password"] == {"$secret": 0}
+    decoded = _runner.decode_payload(payload)
+    assert decoded["request"]["online"][0]["connect"]["params"]["Credential"]["$credential"]["password"] == SECRET
     assert data["request"]["steps"][0]["select"] == ["Identity"]
     assert data["request"]["steps"][1]["when_differs"]["values"] == {"SharedSipAddressSpace": True}
 
