@@ -271,7 +271,7 @@ ansible_facts:
           description:
             - The C(Release) value of C(HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full), the installed
               .NET Framework 4.x (461808 is 4.7.2, 528040 and later 4.8); V(0) when no .NET Framework 4.5 or later is
-              installed, null when it could not be read (see RV(cs_deployment.errors)).
+              installed, null when it could not be read (see RV(ansible_facts.cs_deployment.errors)).
           type: int
           sample: 528049
         os:

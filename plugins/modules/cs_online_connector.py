@@ -45,7 +45,7 @@ options:
     type: str
   maximum_version:
     description:
-      - The highest acceptable version (inclusive): installed versions above it do not count, and a repository
+      - The highest acceptable version, inclusive. Installed versions above it do not count, and a repository
         install gets C(-MaximumVersion).
       - Useful to hold MicrosoftTeams back while Microsoft advises against newer releases for C(Move-CsUser); a
         revision of the C(Move-CsUser) page proposed in MicrosoftDocs/office-docs-powershell (pull requests 13244

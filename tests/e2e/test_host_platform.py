@@ -82,7 +82,9 @@ def test_teams_is_not_copied_to_a_host_that_cannot_import_it(
 def test_enterprise_pool_reads_what_it_can_and_names_the_second_hop(
     lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path, delegation: bool
 ) -> None:
-    change = lambda data: data["host"].update(credential_delegation=delegation)  # noqa: E731
+    def change(data: dict[str, t.Any]) -> None:
+        data["host"].update(credential_delegation=delegation)
+
     lab = lab_factory(state_variant(tmp_path, "sfb2019-enterprise", change))
     found = results(lab, tmp_path, [{"lync.hybrid.cs_deployment_facts": {}, "register": "facts"}])["facts"]
     facts = found["ansible_facts"]["cs_deployment"]
