@@ -37,6 +37,7 @@ ALLOWED = [
         r"roles/lync_online_prereqs/(defaults|meta|tasks|templates)/[\w.-]+\.(yml|j2)",
         r"roles/lync_online_prereqs/README\.md",
         r"playbooks/\w+\.yml",
+        r"playbooks/templates/[\w.-]+\.j2",
         r"changelogs/(changelog|config)\.yaml",
         r"tests/integration/targets/\w+/(aliases|(defaults|meta|tasks)/main\.yml)",
         r"tests/sanity/ignore-\d+\.\d+\.txt",

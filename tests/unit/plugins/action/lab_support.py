@@ -157,7 +157,7 @@ def assert_secret_only_in_credentials(lab: Lab, connection: t.Any, secret: str, 
     """
     assert connection.commands, "nothing reached the host"
     for command, arguments, stdin in connection.commands:
-        assert command == "powershell"
+        assert command.lower() == "powershell"  # 2.20 sends "PowerShell", 2.21 "powershell"
         assert arguments[:-1] == COMMAND_ARGUMENTS
         script = base64.b64decode(arguments[-1], validate=True).decode("utf-16-le")
         assert normalize(script) == normalize(_runner.bootstrap_script())
