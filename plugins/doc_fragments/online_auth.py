@@ -11,7 +11,8 @@ options:
   connector:
     description:
       - The PowerShell module used to reach the tenant from the Lync server.
-      - V(microsoft_teams) is the MicrosoftTeams module (4.x or later), the only one Microsoft still supports.
+      - V(microsoft_teams) is the MicrosoftTeams module, the only one Microsoft still supports (6.2.1 or later
+        for C(Move-CsUser)).
       - V(skype_online_connector) and V(lync_online_connector) are the retired legacy connectors
         (C(New-CsOnlineSession)); they only work with a user name and password, run only when named here,
         and every run with one returns a warning that it is retired.

@@ -17,8 +17,8 @@ description:
 options:
   name:
     description:
-      - The connector. V(microsoft_teams) is the C(MicrosoftTeams) module (4.x or later), the only one Microsoft
-        still supports.
+      - The connector. V(microsoft_teams) is the C(MicrosoftTeams) module (6.2.1 or later by default), the only one
+        Microsoft still supports.
       - V(skype_online_connector) (C(SkypeOnlineConnector)) and V(lync_online_connector) (C(LyncOnlineConnector))
         are the legacy connectors. Skype for Business Online was retired on 2021-07-31 and C(New-CsOnlineSession)
         no longer connects; with O(state=present) the task succeeds but returns a warning.

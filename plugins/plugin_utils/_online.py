@@ -43,7 +43,7 @@ CONNECTORS: dict[str, Connector] = {
 AUTO_ORDER = ("microsoft_teams",)
 RETIRED = (
     "{module} is retired: Skype for Business Online was retired on 2021-07-31 and New-CsOnlineSession no longer "
-    "connects. Use {option}=microsoft_teams (MicrosoftTeams 4.x or later)."
+    "connects. Use {option}=microsoft_teams (MicrosoftTeams; Move-CsUser needs 6.2.1 or later)."
 )
 
 MAX_BACKOFF_SECONDS = 300
