@@ -158,6 +158,27 @@ attempts:
   returned: whenever the command ran on the host (not for invalid options or a lost connection)
   type: int
   sample: 1
+refused_attempts:
+  description:
+    - Every attempt the tenant refused (session limit or throttling), in order, each also printed on the controller's
+      console as it happened. Empty when the first attempt got through.
+  returned: whenever the command ran on the host (not for invalid options or a lost connection)
+  type: list
+  elements: dict
+  contains:
+    attempt:
+      description: Number of the attempt, from 1.
+      type: int
+    reason:
+      description: Machine-readable cause, V(concurrent_shells) or V(throttled).
+      type: str
+    message:
+      description: The tenant's own message.
+      type: str
+    waited_seconds:
+      description: Seconds waited before the next attempt; V(null) when no retry was left.
+      type: int
+  sample: [{attempt: 1, reason: concurrent_shells, message: "Fail to create a runspace ...", waited_seconds: 30}]
 reason:
   description:
     - Machine-readable cause of a failure, for example V(invalid_credentials), V(mfa_required),

@@ -92,8 +92,9 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     """Bring the tenant to the desired values; return the module result."""
     check_options(args)
     desired = desired_values(args)
-    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode))
-    session = {"attempts": attempts, "session_closed": _online.session_closed(response)}
+    refused: list[dict[str, t.Any]] = []
+    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode), refused=refused)
+    session = {"attempts": attempts, "refused_attempts": refused, "session_closed": _online.session_closed(response)}
     before_step = response.step("before")
     if not before_step.ok or not isinstance(before_step.first(), dict):
         _fail(before_step, args, "read", **session)

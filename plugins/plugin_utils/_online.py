@@ -13,9 +13,12 @@ import dataclasses
 import time
 import typing as t
 
+from ansible import constants as C
 from ansible.errors import AnsibleActionFail
+from ansible.utils.display import Display
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose, is_retryable
+from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import ErrorRecord
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -47,6 +50,8 @@ RETIRED = (
 )
 
 MAX_BACKOFF_SECONDS = 300
+
+display = Display()
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "connector": {"type": "str", "default": "auto", "choices": ["auto", *CONNECTORS]},
@@ -164,31 +169,69 @@ def run_online(
     args: dict[str, t.Any],
     steps: t.Sequence[_runner.Step],
     sleep: t.Callable[[float], None] = time.sleep,
+    refused: list[dict[str, t.Any]] | None = None,
 ) -> tuple[_runner.Response, int]:
     """Run steps in one tenant session; retry while the tenant says 'too many sessions'.
 
     Returns the response and how many attempts it took. Every attempt is one
     WinRM command whose session the runner closes, so a retry never adds to the
-    sessions it waits for.
+    sessions it waits for. Each refused attempt is said on the controller as it
+    happens (a wait can last minutes) and appended to ``refused`` for the result.
     """
     commands = sorted({step.cmdlet for step in steps if step.scope == "online"})
     request = _runner.Request(
         steps=tuple(steps),
         online=tuple(session(connector, args, commands) for connector in candidates(args)),
     )
+    refused = [] if refused is None else refused
     attempt = 0
     while True:
         attempt += 1
         response = _runner.execute(action, request)
         error = response.error
-        if error is None or error.stage != "online" or not is_retryable(error) or attempt > args["retries"]:
+        if error is None or error.stage != "online" or not is_retryable(error):
             break
-        sleep(min(args["delay"] * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS))
-    raise_for_session(response, args, attempts=attempt)
+        wait = min(args["delay"] * 2 ** (attempt - 1), MAX_BACKOFF_SECONDS) if attempt <= args["retries"] else None
+        refused.append(refused_attempt(attempt, error, wait))
+        say_refused(args, refused[-1])
+        if wait is None:
+            break
+        sleep(wait)
+    raise_for_session(response, args, attempts=attempt, refused=refused)
     return response, attempt
 
 
-def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attempts: int = 1) -> None:
+def refused_attempt(attempt: int, error: ErrorRecord, wait: int | None) -> dict[str, t.Any]:
+    """One refused attempt as the result lists it: which, why, and the wait that followed (null: none)."""
+    diagnosis = diagnose(error)
+    return {"attempt": attempt, "reason": diagnosis.reason, "message": error.message, "waited_seconds": wait}
+
+
+def say_refused(args: dict[str, t.Any], entry: dict[str, t.Any]) -> None:
+    """Print the refusal now, without -v: a run that waits minutes in silence looks hung.
+
+    Display.warning is held back until the task ends while a task runs, so the line goes
+    through Display.display (sent to the controller's console at once) in the warning colour.
+    """
+    total = args["retries"] + 1
+    if entry["waited_seconds"] is None:
+        then = "no retries left."
+    else:
+        then = f"waiting {entry['waited_seconds']} s before attempt {entry['attempt'] + 1} of {total}."
+    display.display(
+        f"[WARNING]: The tenant refused session attempt {entry['attempt']} of {total} "
+        f"({entry['reason']}: {entry['message'].strip()}); {then}",
+        color=C.config.get_config_value("COLOR_WARN"),
+        stderr=True,
+    )
+
+
+def raise_for_session(
+    response: _runner.Response,
+    args: dict[str, t.Any],
+    attempts: int = 1,
+    refused: list[dict[str, t.Any]] | None = None,
+) -> None:
     """Fail the task, explained, when the session could not be opened."""
     error = response.error
     if error is None:
@@ -208,7 +251,7 @@ def raise_for_session(response: _runner.Response, args: dict[str, t.Any], attemp
             remedy=f"{diagnosis.remedy} connector=auto uses MicrosoftTeams only; a retired legacy connector "
             "(lync_online_connector, skype_online_connector) runs only when named in the connector option.",
         )
-    extra: dict[str, t.Any] = {"attempts": attempts}
+    extra: dict[str, t.Any] = {"attempts": attempts, "refused_attempts": refused or []}
     warnings = retirement_warnings(args)
     if warnings:
         extra["warnings"] = warnings

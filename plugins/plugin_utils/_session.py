@@ -64,8 +64,9 @@ def probe(
     sleep: t.Callable[[float], None] = time.sleep,
 ) -> dict[str, t.Any]:
     """Open the session, read the tenant, close; return the module result."""
-    response, attempts = _online.run_online(action, args, build_steps(), sleep=sleep)
-    session = {"attempts": attempts, "session_closed": _online.session_closed(response)}
+    refused: list[dict[str, t.Any]] = []
+    response, attempts = _online.run_online(action, args, build_steps(), sleep=sleep, refused=refused)
+    session = {"attempts": attempts, "refused_attempts": refused, "session_closed": _online.session_closed(response)}
     tenant_step = response.step("tenant")
     if not tenant_step.ok:
         _fail(tenant_step, args, **session)

@@ -7,6 +7,7 @@ a busy tenant) and the ones the target cannot express portably.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import typing as t
 
@@ -156,6 +157,18 @@ def test_session_limit_retries_then_fails_clearly(lab_factory: t.Callable[..., L
     assert final["tenant"]["admins"][0]["open_sessions"] == 3
     starts = [e["ts"] for e in lab.journal("command")]
     assert starts[1] - starts[0] >= 1 and starts[2] - starts[1] >= 2
+    # Each refusal is said as it happens, without -v, with the wait that follows; the result lists them.
+    said = [line for line in out.stderr.splitlines() if "The tenant refused session attempt" in line]
+    assert len(said) == 3, out.stderr
+    assert "attempt 1 of 3 (concurrent_shells: " in said[0] and said[0].endswith("waiting 1 s before attempt 2 of 3.")
+    assert said[1].endswith("waiting 2 s before attempt 3 of 3.")
+    assert said[2].endswith("no retries left.")
+    (fatal,) = [json.loads(line.split(" => ", 1)[1]) for line in out.stdout.splitlines() if line.startswith("fatal: [")]
+    assert [(a["attempt"], a["reason"], a["waited_seconds"]) for a in fatal["refused_attempts"]] == [
+        (1, "concurrent_shells", 1),
+        (2, "concurrent_shells", 2),
+        (3, "concurrent_shells", None),
+    ]
 
 
 def test_busy_tenant_succeeds_on_retry(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path) -> None:
@@ -165,7 +178,17 @@ def test_busy_tenant_succeeds_on_retry(lab_factory: t.Callable[..., Lab], tmp_pa
     lab = lab_factory(state_variant(tmp_path, "lync2013-ready", busy))
     tasks = [
         session_task(retries=3, delay=1),
-        {"name": "Attempts", "ansible.builtin.assert": {"that": ["probe.attempts == 2", "probe is not changed"]}},
+        {
+            "name": "Attempts",
+            "ansible.builtin.assert": {
+                "that": [
+                    "probe.attempts == 2",
+                    "probe is not changed",
+                    "probe.refused_attempts | map(attribute='attempt') | list == [1]",
+                    "probe.refused_attempts[0].waited_seconds == 1",
+                ]
+            },
+        },
     ]
     out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
     final = lab.stop()
