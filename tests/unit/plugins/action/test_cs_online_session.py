@@ -382,6 +382,7 @@ def test_concurrent_shells_recover_after_a_retry() -> None:
     result, connection = lab.run({**LEGACY, "retries": 3, "delay": 0})
     assert "failed" not in result, result
     assert result["attempts"] == 3
+    assert [entry["attempt"] for entry in result["refused_attempts"]] == [1, 2]
     assert len(connection.commands) == 3
     assert result["tenant"]["tenant_id"] == CONTOSO
     assert_closed(lab)
@@ -400,6 +401,12 @@ def test_retry_waits_back_off_and_are_capped() -> None:
     assert waits == [40, 80, 160, 300, 300]
     assert failure.value.diagnosis.reason == "concurrent_shells"
     assert failure.value.extra["attempts"] == 6
+    # Every refusal is in the result with the wait that followed it; the last one had none left.
+    refused = failure.value.extra["refused_attempts"]
+    assert [(entry["attempt"], entry["waited_seconds"]) for entry in refused] == [
+        (1, 40), (2, 80), (3, 160), (4, 300), (5, 300), (6, None)
+    ]  # fmt: skip
+    assert {entry["reason"] for entry in refused} == {"concurrent_shells"} and all(e["message"] for e in refused)
     assert len(connection.commands) == 6
 
 
