@@ -7,6 +7,7 @@ the verdict and readable values, and `make lab` agreeing with its own report.
 
 from __future__ import annotations
 
+import json
 import pathlib
 import re
 import subprocess
@@ -26,10 +27,12 @@ REPORT = "lync-online-prereqs.md"
 
 
 def warning_lines(output: str) -> list[str]:
-    """The lines of the warning the role prints for failed checks that do not stop the run."""
-    match = re.search(r'"msg": "(WARNING: readiness check\(s\) failed on [^"]*)"', output)
+    """The lines of the warning the role prints for failed checks that do not stop the run (a debug list)."""
+    match = re.search(r'"msg": \[\n((?:\s+".*",?\n)+)\s+\]', output.split("Warn about failed readiness checks")[1])
     assert match, output
-    return match.group(1).split("\\n")
+    lines = [json.loads(line.strip().rstrip(",")) for line in match.group(1).splitlines()]
+    assert lines[0].startswith("WARNING: readiness check(s) failed on "), lines
+    return lines[1:]
 
 
 def verdict(text: str) -> str:
@@ -49,13 +52,33 @@ def test_ignore_checks_as_a_comma_separated_string_is_warned_and_reported(lab_fa
     assert out.returncode == 0, out.stdout + out.stderr
     assert play_recap(out.stdout)["failed"] == 0
     lines = warning_lines(out.stdout)
-    for check_id in BROKEN_FAILED_CHECKS:
-        assert any(f"[{check_id}] ignored (lync_online_prereqs_ignore_checks): " in line for line in lines), lines
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"[{check_id}] ignored (lync_online_prereqs_ignore_checks)" for check_id in BROKEN_FAILED_CHECKS
+    ], lines
     text = (lab.workdir / "reports" / REPORT).read_text(encoding="utf-8")
     rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+) \|", text, re.M))
     assert {check_id for check_id, outcome in rows.items() if outcome == "ignored"} == set(BROKEN_FAILED_CHECKS)
     assert "**FAILED**" not in text
     assert verdict(text).startswith(f"READY WITH {len(BROKEN_FAILED_CHECKS)} IGNORED CHECK(S): 1 server(s)")
+
+
+def test_an_ignored_check_is_warned_before_the_other_failed_checks_stop_the_run(
+    lab_factory: t.Callable[..., Lab],
+) -> None:
+    lab = lab_factory("broken")
+    out = prereqs(
+        lab.inventory, "--tags", "lync_online_prereqs_facts", "-e", "lync_online_prereqs_ignore_checks=build_minimum"
+    )
+    lab.stop()
+    assert out.returncode == 2, out.stdout + out.stderr
+    (line,) = warning_lines(out.stdout)
+    assert line.startswith("[build_minimum] ignored (lync_online_prereqs_ignore_checks): ")
+    (fatal,) = [line for line in out.stdout.splitlines() if line.startswith("fatal: [")]
+    assert f"{len(BROKEN_FAILED_CHECKS) - 1} readiness check(s) failed" in fatal and "[build_minimum]" not in fatal
+    text = (lab.workdir / "reports" / REPORT).read_text(encoding="utf-8")
+    assert "| `build_minimum` | ignored |" in text and verdict(text).startswith(
+        "NOT READY: 1 server(s): 0 ready, 1 not"
+    )
 
 
 def test_an_unknown_name_in_the_string_is_refused_before_any_server_is_contacted(
@@ -79,8 +102,9 @@ def test_fail_on_checks_false_warns_about_each_failed_check_and_the_verdict_says
     lab.stop()
     assert out.returncode == 0, out.stdout + out.stderr
     lines = warning_lines(out.stdout)
-    for check_id in BROKEN_FAILED_CHECKS:
-        assert any(f"[{check_id}] failed (lync_online_prereqs_fail_on_checks is false): " in line for line in lines)
+    assert [line.split(": ", 1)[0] for line in lines] == [
+        f"[{check_id}] failed (lync_online_prereqs_fail_on_checks is false)" for check_id in BROKEN_FAILED_CHECKS
+    ], lines
     text = (lab.workdir / "reports" / REPORT).read_text(encoding="utf-8")
     assert verdict(text).startswith("NOT READY: 1 server(s): 0 ready, 1 not ready, 0 unreachable")
     assert f"; {len(BROKEN_FAILED_CHECKS)} failed check(s), 0 ignored;" in verdict(text)
