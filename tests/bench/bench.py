@@ -843,6 +843,15 @@ def machine() -> dict[str, t.Any]:
     }
 
 
+def uptime() -> str:
+    """What ``uptime`` prints: the machine is shared, and its load belongs next to the numbers."""
+    try:
+        done = subprocess.run(["uptime"], capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "uptime: not available"
+    return done.stdout.strip() or done.stderr.strip()
+
+
 def _cell(value: t.Any) -> str:
     if value is None:
         return "-"
@@ -1228,7 +1237,9 @@ def run_bench(options: argparse.Namespace, workdir: pathlib.Path) -> dict[str, t
         f"machine: {info['nproc']} CPUs ({info['cpu_model'] or 'unknown model'}), {info['mem_total_gib']} GiB RAM, "
         f"{info['platform']}, Python {info['python']}, " + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     )
+    report["meta"]["uptime_start"] = uptime()
     say(f"load average at start (1/5/15 min): {' '.join(str(x) for x in info['loadavg'])}")
+    say(f"uptime at start: {report['meta']['uptime_start']}")
     say()
     began = time.perf_counter()
     bench = Bench(workdir)
@@ -1251,10 +1262,12 @@ def run_bench(options: argparse.Namespace, workdir: pathlib.Path) -> dict[str, t
     print_targets(report["targets"])
     report["meta"]["duration_s"] = round(time.perf_counter() - began, 1)
     report["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["meta"]["uptime_end"] = uptime()
     say(
         f"\nbenchmark took {report['meta']['duration_s']} s; load average at the end: "
         + " ".join(str(x) for x in report["meta"]["loadavg_end"])
     )
+    say(f"uptime at the end: {report['meta']['uptime_end']}")
     return report
 
 
