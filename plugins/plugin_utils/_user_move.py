@@ -313,6 +313,22 @@ def move_request(args: dict[str, t.Any], batch: t.Sequence[tuple[int, UserResult
 # --- the work --------------------------------------------------------------------------------------
 
 
+def override_url_warnings(args: dict[str, t.Any]) -> list[str]:
+    """An admin outside *.onmicrosoft.com needs the override URL ("Move users from the cloud to on-premises").
+
+    A warning, not a refusal: Move-CsUser's own page says the AutodiscoverUrl is enough, and the move
+    itself tells (reason hosted_migration_url) if this tenant disagrees.
+    """
+    username = str(args.get("username") or "").strip().lower()
+    if args.get("hosted_migration_override_url") or not username or username.endswith(".onmicrosoft.com"):
+        return []
+    return [
+        f"{args['username'].strip()} is not a *.onmicrosoft.com account, and Microsoft requires "
+        "-HostedMigrationOverrideUrl for such an admin; if moves fail with reason hosted_migration_url: "
+        f"{HOSTED_MIGRATION_REMEDY}"
+    ]
+
+
 class Mover:
     """One task: preflight, plan, batches, retries, results."""
 
@@ -325,7 +341,7 @@ class Mover:
         self.users = check_options(args)
         self.target = args["target_pool"].strip()
         self.commands = 0
-        self.warnings: list[str] = []
+        self.warnings: list[str] = override_url_warnings(args)
 
     def _execute(self, request: _runner.Request) -> _runner.Response:
         self.commands += 1

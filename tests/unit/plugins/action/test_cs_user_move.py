@@ -287,3 +287,27 @@ def test_duplicates_are_moved_once_and_the_password_never_shows() -> None:
     assert MOVER_PASSWORD not in command + " ".join(arguments)
     assert MOVER_PASSWORD not in str(result)
     assert MOVER_PASSWORD not in str(lab.journal.select())
+
+
+@pytest.mark.parametrize(
+    ("username", "override", "warned"),
+    [
+        ("mover@fabrikam.com", None, True),
+        ("mover@fabrikam.com", "https://admin2a.online.lync.com/HostedMigration/hostedmigrationService.svc", False),
+        ("Mover@Fabrikam.OnMicrosoft.com", None, False),
+    ],
+)
+def test_an_admin_outside_onmicrosoft_without_override_is_warned(
+    username: str, override: str | None, warned: bool
+) -> None:
+    """ "Move users from the cloud to on-premises": such an admin needs -HostedMigrationOverrideUrl."""
+    args = {**LOGON, "users": ONLINE, "username": username}
+    if override:
+        args["hosted_migration_override_url"] = override
+    result, _connection = Lab("sfb2019-move").run(args, check_mode=True)
+    warnings = [w for w in result.get("warnings", []) if "*.onmicrosoft.com" in w]
+    assert bool(warnings) is warned, result.get("warnings")
+    if warned:
+        assert warnings[0].startswith("mover@fabrikam.com is not a *.onmicrosoft.com account")
+        assert "Set-CsHostingProvider -Identity <provider> -AutodiscoverUrl" in warnings[0]
+    assert all(u["status"] == "would_move" for u in result["users"])
