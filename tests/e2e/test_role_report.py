@@ -174,11 +174,15 @@ def test_report_opens_with_the_verdict_and_reads_as_an_administrator_reads(
     assert f'<p class="verdict passed">Verdict: {expected}' in html
     assert html.index("Verdict: ") < html.index("<h2>Servers</h2>")
     assert "1 change(s) made." in verdict(markdown)
-    federation = markdown.split("## Tenant federation settings")[1]
+    # The federation table only: sections after it (the move prerequisites) are prose.
+    federation = markdown.split("## Tenant federation settings")[1].split("\n## ")[0]
+    html_federation = html.split("<h2>Tenant federation settings</h2>")[1].split("<h2>")[0]
     assert "| SharedSipAddressSpace | no | yes (changed) |" in federation
-    # No Python reprs: no brackets, quotes, True/False or None anywhere in the tables.
-    for text in (federation, html.split("<h2>Tenant federation settings</h2>")[1]):
-        assert not re.search(r"\[|'|\bTrue\b|\bFalse\b|\bNone\b", text), text
+    assert "<tr><td>SharedSipAddressSpace</td><td>no</td><td>yes (changed)</td></tr>" in html_federation
+    # No Python reprs: no brackets, quotes, True/False or None anywhere in the table.
+    for text in (federation, html_federation):
+        assert "<tr><td>AllowFederatedUsers</td>" in text or "| AllowFederatedUsers |" in text
+        assert not re.search(r"\[|'|&#39;|\bTrue\b|\bFalse\b|\bNone\b", text), text
     sip_domains = re.search(r"^- SIP domains: (.*)$", markdown, re.M)
     assert sip_domains and re.fullmatch(r"[\w.-]+(, [\w.-]+)*", sip_domains.group(1)), markdown
 
