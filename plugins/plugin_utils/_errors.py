@@ -89,12 +89,30 @@ _RULES: tuple[_Rule, ...] = (
         "deployment lyncdiscover points at the on-premises servers.",
         "Set override_admin_domain to the tenant's initial domain (contoso.onmicrosoft.com).",
     ),
+    # The runner's own lookup (LocalMachine\My, then CurrentUser\My) before Connect-MicrosoftTeams is called.
+    _rule(
+        "certificate_not_found",
+        r"LyncHybrid\.CertificateNotFound",
+        "The certificate {certificate} is neither in Cert:\\LocalMachine\\My nor in Cert:\\CurrentUser\\My of the "
+        "connecting account on this host, so no logon as application {application} was attempted.",
+        "Import it from its .pfx file, with the private key, into the machine store Cert:\\LocalMachine\\My and "
+        "give the connecting account read access to the key "
+        "(certlm.msc, Manage Private Keys); check that certificate_thumbprint is the certificate's thumbprint.",
+    ),
+    _rule(
+        "certificate_private_key_missing",
+        r"LyncHybrid\.CertificatePrivateKeyMissing",
+        "The certificate {certificate} is on this host, but without a private key the connecting account can use.",
+        "Import it again from its .pfx file, with the private key, into Cert:\\LocalMachine\\My and give the "
+        "connecting account read access to the key (certlm.msc, Manage Private Keys).",
+    ),
     _rule(
         "certificate_not_found",
         r"certificate.*(not found|could not be found|no certificate)|Cannot find certificate|AADSTS700027",
         "The certificate {certificate} was not found or not accepted for application {application}.",
-        "Import the certificate with its private key into Cert:\\LocalMachine\\My (or the connecting user's "
-        "store) on this host and register it on the Azure AD application.",
+        "Import the certificate with its private key into Cert:\\LocalMachine\\My on this host and register it on "
+        "the Azure AD application. MicrosoftTeams before 4.9.2 has no -Certificate and looks the thumbprint up in "
+        "the connecting user's store (Cert:\\CurrentUser\\My) only: update MicrosoftTeams.",
     ),
     _rule(
         "application_not_found",
