@@ -111,9 +111,18 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "certificate_private_key_missing",
         r"LyncHybrid\.CertificatePrivateKeyMissing",
-        "The certificate {certificate} is on this host, but without a private key the connecting account can use.",
+        "The certificate {certificate} is on this host, but without its private key.",
         "Import it again from its .pfx file, with the private key, into Cert:\\LocalMachine\\My and give the "
         "connecting account read access to the key (certlm.msc, Manage Private Keys).",
+    ),
+    _rule(
+        "certificate_needs_user_store",
+        r"LyncHybrid\.CertificateNeedsUserStore",
+        "The certificate {certificate} is only in Cert:\\LocalMachine\\My, but the installed MicrosoftTeams has "
+        "no -Certificate parameter (added in 4.9.2-preview) and looks a thumbprint up in Cert:\\CurrentUser\\My "
+        "only, so no logon as application {application} was attempted.",
+        "Update MicrosoftTeams (the connector module's default minimum, 6.2.1, has -Certificate), or import the "
+        "certificate with its private key into Cert:\\CurrentUser\\My of the connecting account.",
     ),
     _rule(
         "certificate_not_found",

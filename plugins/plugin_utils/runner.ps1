@@ -240,8 +240,8 @@ function Enable-LhTls12 {
     # download, the sign-in of Connect-MicrosoftTeams and Move-CsUser all need TLS 1.2. Windows
     # PowerShell on .NET Framework 4.x without strong crypto (SchUseStrongCrypto) offers SSL 3.0 and
     # TLS 1.0 only. Tls12 (3072) is added to what the process allows, never replaces it, and ends with
-    # the process. SystemDefault (0) is left alone: there the operating system chooses, TLS 1.2
-    # included. 3072 is written as a number because [Net.SecurityProtocolType] names Tls12 only from
+    # the process. SystemDefault (0) is left alone: there SChannel's client settings choose (TLS 1.2
+    # on 2012 R2 and later; on 2008 R2 only once enabled in SChannel). 3072 is written as a number because [Net.SecurityProtocolType] names Tls12 only from
     # .NET Framework 4.5; on a host without it the setter throws, which is reported, not fatal.
     $state = [ordered]@{ protocols = $null; error = $null }
     try {
@@ -266,8 +266,8 @@ function Find-LhCertificate {
     # LocalMachine\My first, then CurrentUser\My. Connect-MicrosoftTeams -CertificateThumbprint looks in
     # the current user's store only, and over a WinRM network logon a private key kept in the user's
     # profile is often unusable (DPAPI has no loaded profile), so a machine-store key is preferred.
-    param([string]$Thumbprint)
-    foreach ($location in @('LocalMachine', 'CurrentUser')) {
+    param([string]$Thumbprint, $Locations = @('LocalMachine', 'CurrentUser'))
+    foreach ($location in $Locations) {
         $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('My', [System.Security.Cryptography.X509Certificates.StoreLocation]$location)
         $found = $null
         try {
@@ -296,7 +296,7 @@ function Add-LhCertificate {
         return New-LhFailure -Stage 'online' -Message "No certificate with thumbprint $Thumbprint is in Cert:\LocalMachine\My or in Cert:\CurrentUser\My of the connecting account." -Fqid 'LyncHybrid.CertificateNotFound' -Category 'ObjectNotFound' -Target $Thumbprint
     }
     if (-not $found.certificate.HasPrivateKey) {
-        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($found.store) has no private key that the connecting account can use." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
+        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($found.store) has no private key (HasPrivateKey is false)." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
     }
     $State.certificate_store = $found.store
     $connect = $Module.ExportedCommands[$Command]
@@ -305,6 +305,11 @@ function Add-LhCertificate {
         $State.certificate_parameter = 'Certificate'
     }
     else {
+        # Such a version resolves the thumbprint in CurrentUser\My only: a certificate found only in the
+        # machine store would fail there with a message that reads like a tenant problem.
+        if ($null -eq (Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser'))) {
+            return New-LhFailure -Stage 'online' -Message "$Command of $($Module.Name) $($Module.Version) has no -Certificate parameter and looks the thumbprint up in Cert:\CurrentUser\My only; the certificate $Thumbprint is in Cert:\$($found.store)." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Category 'InvalidOperation' -Target $Thumbprint
+        }
         $Parameters['CertificateThumbprint'] = $found.certificate.Thumbprint
         $State.certificate_parameter = 'CertificateThumbprint'
     }
@@ -405,7 +410,8 @@ try {
         }
         else {
             $failure = Open-LhOnline -Online $chosen -State $online
-            if ($null -ne $failure) { $response.error = $failure }
+            # Only a failure record counts: a stray object written by a connect cmdlet is not a failure.
+            if ($failure -is [System.Collections.IDictionary]) { $response.error = $failure }
         }
     }
     if ($null -eq $response.error) {

@@ -89,8 +89,27 @@ def test_a_certificate_without_a_private_key_is_a_clear_error(
     found = results(lab, tmp_path, [{"lync.hybrid.cs_online_session": INVENTORY_LOGON, "register": "session"}])
     session = found["session"]
     assert session["failed"] is True and session["reason"] == "certificate_private_key_missing", session
-    assert f"The certificate {THUMBPRINT} is on this host, but without a private key" in session["msg"]
+    assert f"The certificate {THUMBPRINT} is on this host, but without its private key" in session["msg"]
     assert "Cert:\\LocalMachine\\My" in session["msg"] and "Manage Private Keys" in session["msg"]
     assert session["error_record"]["fqid"] == "LyncHybrid.CertificatePrivateKeyMissing"
     # Refused by the runner before any logon: Connect-MicrosoftTeams never ran.
+    assert not [e for e in lab.journal("cmdlet") if e["name"] == "Connect-MicrosoftTeams"]
+
+
+def test_a_machine_store_certificate_with_teams_before_4_9_2_is_refused_before_the_logon(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path
+) -> None:
+    """Before 4.9.2 Connect-MicrosoftTeams has no -Certificate, and -CertificateThumbprint reads CurrentUser\\My."""
+
+    def teams_4_9_1(data: dict[str, t.Any]) -> None:
+        for module in data["host"]["modules"]:
+            if module["name"] == "MicrosoftTeams":
+                module["version"] = "4.9.1"
+
+    lab = lab_factory(state_variant(tmp_path, "sfb2019-teams", teams_4_9_1))
+    found = results(lab, tmp_path, [{"lync.hybrid.cs_online_session": INVENTORY_LOGON, "register": "session"}])
+    session = found["session"]
+    assert session["failed"] is True and session["reason"] == "certificate_needs_user_store", session
+    assert "no -Certificate parameter" in session["msg"] and "Update MicrosoftTeams" in session["msg"]
+    assert session["error_record"]["fqid"] == "LyncHybrid.CertificateNeedsUserStore"
     assert not [e for e in lab.journal("cmdlet") if e["name"] == "Connect-MicrosoftTeams"]

@@ -156,12 +156,15 @@ def test_runner_falls_back_to_the_thumbprint_before_teams_4_9_2() -> None:
     assert response["error"] is None
     assert response["online"]["certificate_parameter"] == "CertificateThumbprint"
     assert response["online"]["certificate_store"] == "CurrentUser\\My"
-    # The same module version refuses -Certificate, as Windows does for a parameter the cmdlet lacks.
+    # Found only in the machine store, the certificate cannot reach a version without -Certificate (its
+    # -CertificateThumbprint reads CurrentUser\My only): the runner says so and attempts no logon.
     machine = Lab(
         make_state([teams_module("4.9.1")], tenant=tenant, host={"certificates": {"local_machine": [THUMBPRINT]}})
     )
     error = machine.run(request([], online=[teams_online(params, THUMBPRINT)]))["error"]
-    assert "Cert:\\CurrentUser\\My" in error["message"]
+    assert error["fqid"] == "LyncHybrid.CertificateNeedsUserStore"
+    assert "Cert:\\CurrentUser\\My" in error["message"] and "4.9.1" in error["message"]
+    assert [e["action"] for e in machine.events("online_session")] == []
 
 
 def test_runner_names_the_stores_when_the_certificate_is_missing_or_keyless() -> None:
