@@ -16,6 +16,7 @@ class ActionModule(CsActionBase):
         "shared_sip_address_space": {"type": "bool"},
         "allow_federated_users": {"type": "bool"},
         "allow_public_users": {"type": "bool"},
+        "read_tenant": {"type": "bool", "default": False},
     }
     MUTUALLY_EXCLUSIVE = _online.MUTUALLY_EXCLUSIVE
     REQUIRED_TOGETHER = _online.REQUIRED_TOGETHER

@@ -40,6 +40,15 @@ options:
     type: list
     elements: str
     default: [all]
+  cloud:
+    description:
+      - The Microsoft cloud of the tenant; the V(hosting_provider) check expects that cloud's ProxyFqdn
+        (C(sipfed.online.lync.com) for V(commercial) and V(gcc), C(sipfed.online.gov.skypeforbusiness.us) for
+        V(gcc_high), C(sipfed.online.dod.skypeforbusiness.us) for V(dod), C(sipfed.online.partner.lync.cn) for
+        V(21vianet)), as M(lync.hybrid.cs_hosting_provider) sets it.
+    type: str
+    choices: [commercial, gcc, gcc_high, dod, 21vianet]
+    default: commercial
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -296,7 +305,7 @@ ansible_facts:
           description:
             - The readiness checks, always in this order (checks of parts not gathered are left out) -
               V(management_module), V(build_minimum), V(topology_published), V(pools_present), V(services_running),
-              V(cms_replication), V(hosting_provider) (C(sipfed.online.lync.com) with Enabled,
+              V(cms_replication), V(hosting_provider) (the ProxyFqdn of O(cloud) with Enabled,
               EnabledSharedAddressSpace, HostsOCSUsers, VerificationLevel C(UseSourceVerification), IsLocal false),
               V(access_edge) (outside and federated users, partner discovery, DNS SRV routing),
               V(online_connector) (MicrosoftTeams 6.2.1 or later, which Move-CsUser needs; legacy connectors are
@@ -313,6 +322,10 @@ ansible_facts:
                 Hosting provider Office365 (sipfed.online.lync.com) differs from the documented
                 configuration: EnabledSharedAddressSpace=False.
               remedy: "Set-CsHostingProvider -Identity Office365 -EnabledSharedAddressSpace $true"
+        cloud:
+          description: The cloud the V(hosting_provider) check compared with (O(cloud)).
+          type: str
+          sample: commercial
         failed_checks:
           description: The ids of the failed checks, in the order of C(checks).
           type: list

@@ -31,6 +31,15 @@ options:
     description:
       - Desired value of C(AllowPublicUsers). Not changed when omitted.
     type: bool
+  read_tenant:
+    description:
+      - Also read the tenant in the same session, as M(lync.hybrid.cs_online_session) does (C(Get-CsTenant)
+        before the federation configuration, C(Get-CsOnlineSipDomain) after it), and return RV(tenant),
+        RV(module_version) and RV(connect_seconds).
+      - One tenant connection then proves the session and sets federation; the role uses it when both its
+        session and federation areas run. A tenant that cannot be read fails the task before anything is set.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - lync.hybrid.online_auth
   - ansible.builtin.action_common_attributes
@@ -109,6 +118,26 @@ connector:
   returned: success
   type: str
   sample: microsoft_teams
+tenant:
+  description:
+    - What the tenant reported, in the shape M(lync.hybrid.cs_online_session) returns (tenant_id, display_name,
+      domains, sip_domains, sip_domain_status, identity, hosted_migration_url).
+  returned: success, with O(read_tenant=true)
+  type: dict
+  sample:
+    tenant_id: 6f7f3d4c-1b62-4d2e-9a8e-0c6a0b9c5d21
+    display_name: Contoso
+    sip_domains: [contoso.com]
+module_version:
+  description: Version of the connector module that was used.
+  returned: success, with O(read_tenant=true)
+  type: str
+  sample: 6.4.0
+connect_seconds:
+  description: Seconds it took to import the connector and open the session.
+  returned: success, with O(read_tenant=true)
+  type: float
+  sample: 2.418
 attempts:
   description: Commands it took to open the session (more than 1 when the tenant's session limit was hit).
   returned: when the runner ran on the host

@@ -18,7 +18,7 @@ import re
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _clouds, _online, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._checks import parse_version, version_at_least
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
 
@@ -210,12 +210,12 @@ def build_request(subsets: t.Collection[str]) -> _runner.Request:
 # --------------------------------------------------------------------------- gathering
 
 
-def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
+def gather(action: ActionBase, subsets: tuple[str, ...], cloud: str | None = None) -> dict[str, t.Any]:
     """Read the deployment in one command; return the module result with the facts."""
     response = _runner.execute(action, build_request(subsets))
     if response.error is not None:
         _fail_top_level(response)
-    facts = interpret(response, subsets)
+    facts = interpret(response, subsets, cloud)
     result: dict[str, t.Any] = {"changed": False, "ansible_facts": {"cs_deployment": facts}}
     hops = [entry["cmdlet"] for entry in facts["errors"] if entry.get("reason") == "second_hop"]
     if hops:
@@ -242,7 +242,7 @@ def _fail_top_level(response: _runner.Response) -> t.NoReturn:
     raise HostError(found, error, cs_deployment=host)
 
 
-def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str, t.Any]:
+def interpret(response: _runner.Response, subsets: tuple[str, ...], cloud: str | None = None) -> dict[str, t.Any]:
     """Turn the step results into the documented fact dictionary (stable keys)."""
     steps = {read.id: response.step(read.id) for read in READS if read.subset is None or read.subset in subsets}
     module = response.onprem or {}
@@ -302,6 +302,8 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
     for entry in facts["errors"]:
         hint = f" {SECOND_HOP}" if entry.get("reason") == "second_hop" else ""
         messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}{hint}")
+    # The cloud the hosting provider check compares with (its ProxyFqdn and AutodiscoverUrl).
+    facts["cloud"] = _clouds.get(cloud).key
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner, _session
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError
 
 if t.TYPE_CHECKING:
@@ -67,7 +67,18 @@ def check_options(args: dict[str, t.Any]) -> None:
         )
 
 
-def build_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
+def build_steps(desired: dict[str, bool], check_mode: bool, read_tenant: bool = False) -> list[_runner.Step]:
+    """The federation steps; with read_tenant, the session probe's reads around them.
+
+    Get-CsTenant goes first (a session that cannot read the tenant must not change it) and the
+    optional Get-CsOnlineSipDomain last, so its failure cannot keep the federation steps from running.
+    """
+    tenant, sip_domains = _session.build_steps() if read_tenant else (None, None)
+    steps = _federation_steps(desired, check_mode)
+    return [tenant, *steps, sip_domains] if tenant and sip_domains else steps
+
+
+def _federation_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
     read = _runner.Step("before", GET, {"Identity": "Global"}, scope="online", select=REPORTED)
     if check_mode:
         return [read]
@@ -92,8 +103,11 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     """Bring the tenant to the desired values; return the module result."""
     check_options(args)
     desired = desired_values(args)
-    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode))
+    read_tenant = bool(args.get("read_tenant"))
+    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode, read_tenant))
     session = {"attempts": attempts, "session_closed": _online.session_closed(response)}
+    warnings = _online.retirement_warnings(args)
+    probed = _session.read(response, args, session, warnings) if read_tenant else {}
     before_step = response.step("before")
     if not before_step.ok or not isinstance(before_step.first(), dict):
         _fail(before_step, args, "read", **session)
@@ -107,7 +121,6 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
 
     after: dict[str, t.Any] = before | changes
     changed = bool(changes)
-    warnings = _online.retirement_warnings(args)
     if not check_mode:
         after, changed = _applied(response, args, desired, before, session, warnings)
     warnings.extend(_online.close_warnings(response))
@@ -117,6 +130,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
         "federation_before": before,
         "changed_properties": sorted(changes),
         "connector": _online.connector_used(response),
+        **probed,
         **session,
         "diff": {"before": _view(before), "after": _view(after)},
     }
