@@ -326,6 +326,12 @@ ansible_facts:
           description: The cloud the V(hosting_provider) check compared with (O(cloud)).
           type: str
           sample: commercial
+        hosting_provider_identity:
+          description:
+            - Identity of the hosting provider whose ProxyFqdn is the one of O(cloud), the one
+              M(lync.hybrid.cs_hosting_provider) should manage; null when none is (or the providers were not read).
+          type: str
+          sample: Office365
         failed_checks:
           description: The ids of the failed checks, in the order of C(checks).
           type: list

@@ -304,10 +304,23 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...], cloud: str |
         messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}{hint}")
     # The cloud the hosting provider check compares with (its ProxyFqdn and AutodiscoverUrl).
     facts["cloud"] = _clouds.get(cloud).key
+    facts["hosting_provider_identity"] = _provider_for(facts["hosting_providers"], _clouds.get(cloud).proxy_fqdn)
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]
     return facts
+
+
+def _provider_for(providers: list[dict[str, t.Any]] | None, proxy_fqdn: str) -> str | None:
+    """The identity of the provider that points at the cloud, which cs_hosting_provider must manage.
+
+    Any identity may hold it (LyncOnline in older deployments); a second provider with the same
+    ProxyFqdn cannot be created, so the role manages the one that exists.
+    """
+    for provider in providers or []:
+        if str(provider.get("proxy_fqdn") or "").lower() == proxy_fqdn:
+            return str(provider.get("identity"))
+    return None
 
 
 # Exception types (never localised) of the failures an unauthenticated second hop causes: SQL Server refusing
