@@ -460,6 +460,7 @@ CONNECT = Cmdlet(
             Param("UseDeviceAuthentication", "switch"),
             Param("LogLevel"),
             Param("LogFilePath"),
+            Param("TeamsEnvironmentName"),
         ),
     ),
     connect_microsoft_teams,
