@@ -12,8 +12,7 @@ description:
     options given (C(Set-CsTenantFederationConfiguration -Identity Global)), then reads it back.
   - Before users can be moved from the cloud to on-premises, O(shared_sip_address_space) must be V(true).
   - Options that are not set are never sent, so allowed and blocked domain lists are never touched.
-    At least one of O(shared_sip_address_space), O(allow_federated_users) and O(allow_public_users) must be
-    V(true) or V(false).
+    At least one of O(shared_sip_address_space) and O(allow_federated_users) must be V(true) or V(false).
   - Get, Set and read-back run in one command on the host and one tenant session, which is always closed.
 options:
   shared_sip_address_space:
@@ -29,7 +28,9 @@ options:
     type: bool
   allow_public_users:
     description:
-      - Desired value of C(AllowPublicUsers). Not changed when omitted.
+      - Removed. Microsoft ended Skype consumer interoperability with Teams on May 5, 2025, and the
+        C(Set-CsTenantFederationConfiguration) reference no longer lists C(-AllowPublicUsers) ("can no longer be
+        used"). Any value fails the task before anything is sent, with a message saying so.
     type: bool
   read_tenant:
     description:

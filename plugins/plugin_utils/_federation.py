@@ -25,8 +25,16 @@ SET = "Set-CsTenantFederationConfiguration"
 MANAGED = {
     "shared_sip_address_space": "SharedSipAddressSpace",
     "allow_federated_users": "AllowFederatedUsers",
-    "allow_public_users": "AllowPublicUsers",
 }
+# allow_public_users is refused: the Set-CsTenantFederationConfiguration page (office-docs-powershell,
+# teams/teams-ps/MicrosoftTeams/Set-CsTenantFederationConfiguration.md @ 139b2ee8) no longer lists
+# -AllowPublicUsers and notes that since May 5, 2025 Skype consumer interoperability is no longer
+# supported and the parameter can no longer be used. The option stays in the spec only to say so.
+PUBLIC_USERS_REMOVED = (
+    "The option allow_public_users was removed: Microsoft ended Skype consumer interoperability with Teams on "
+    "May 5, 2025, and Set-CsTenantFederationConfiguration no longer accepts AllowPublicUsers "
+    "(its reference page says the parameter can no longer be used). Remove allow_public_users from the task."
+)
 
 # Properties returned to users (Microsoft's documented output of the Get cmdlet).
 REPORTED = (
@@ -61,6 +69,8 @@ def check_options(args: dict[str, t.Any]) -> None:
     required_one_of counts an option that is present even when it is null, so a task
     whose desired values all template to null would pass it and change nothing.
     """
+    if args.get("allow_public_users") is not None:
+        raise AnsibleActionFail(PUBLIC_USERS_REMOVED)
     if not desired_values(args):
         raise AnsibleActionFail(
             f"Nothing to manage: set at least one of {', '.join(MANAGED)} to true or false (all are null)."

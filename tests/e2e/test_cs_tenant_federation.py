@@ -114,7 +114,7 @@ def test_a_set_the_tenant_rejects_fails_clearly_and_changes_nothing(
         data["faults"] = {"set_error": "The server encountered an error processing the request."}
 
     lab = lab_factory(state_variant(tmp_path, "lync2013-ready", reject))
-    tasks = [federation_task(shared_sip_address_space=True, allow_public_users=False)]
+    tasks = [federation_task(shared_sip_address_space=True, allow_federated_users=False)]
     out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
     final = lab.stop()
 
@@ -127,7 +127,7 @@ def test_a_set_the_tenant_rejects_fails_clearly_and_changes_nothing(
     assert wsman_commands(lab) == 1
     (set_call,) = set_calls(lab)
     assert set_call["status"] == "error"
-    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowPublicUsers"}
+    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowFederatedUsers"}
     assert lab.journal("change") == []
     assert final["tenant"]["federation"] == initial("lync2013-ready")["tenant"]["federation"]
     assert_sessions_closed(lab, final)
