@@ -90,6 +90,8 @@ def test_report_only_changes_nothing_when_a_check_failed(
     # The tenant was still read (the run reports what it would change), in one connection.
     assert len(connects(lab)) == 1
     assert play_recap(out.stdout)["failed"] == 0
+    report = (lab.workdir / "reports" / "lync-online-prereqs.md").read_text(encoding="utf-8")
+    assert "report only: a readiness check failed" in report
 
 
 # --- on-premises federation area --------------------------------------------------------------------
@@ -194,7 +196,7 @@ def test_gcc_high_connects_with_its_environment_and_checks_its_hosting_provider(
     assert connect["params"]["TeamsEnvironmentName"] == "TeamsGCCH"
     assert final["tenant"]["federation"]["shared_sip_address_space"] is True
     report = (lab.workdir / "reports" / "lync-online-prereqs.md").read_text(encoding="utf-8")
-    assert GOV_SIPFED in report
+    assert GOV_SIPFED in report and "Cloud: gcc_high" in report
 
 
 def test_gcc_high_tenant_is_not_found_from_the_commercial_cloud(
