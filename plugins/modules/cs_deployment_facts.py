@@ -214,6 +214,31 @@ ansible_facts:
           type: list
           elements: dict
           sample: [{name: contoso.com, is_default: true}]
+        sites:
+          description:
+            - The topology's sites (C(Get-CsSite)) with the Edge pool each federates through (C(FederationRoute),
+              C(EdgeServer:<pool>)); V(null) when the topology was not gathered or C(Get-CsSite) failed.
+          type: list
+          elements: dict
+          sample:
+            - identity: "Site:Dublin"
+              federation_route: "EdgeServer:edge.contoso.com"
+              federation_pool: edge.contoso.com
+        federated_edge_pools:
+          description:
+            - The distinct Edge pools the sites federate through. C(Move-CsUser) fails when there is more than one
+              (check V(edge_federation)).
+          type: list
+          elements: str
+          sample: [edge.contoso.com]
+        mfa_moves_supported:
+          description:
+            - Whether C(Move-CsUser) on this release can move users with a tenant admin that must use multi-factor
+              authentication at all (Skype for Business Server 2015 CU12 or later, any 2019; then interactively,
+              without C(-Credential)). V(false) on Lync Server 2013 and 2015 before CU12, V(null) when unknown.
+            - Over WinRM the collection always passes C(-Credential), so its moves need an admin without MFA anyway.
+          type: bool
+          sample: true
         windows_services:
           description: The Lync Server services of this server (C(Get-CsWindowsService)).
           type: list
@@ -304,9 +329,12 @@ ansible_facts:
         checks:
           description:
             - The readiness checks, always in this order (checks of parts not gathered are left out) -
-              V(management_module), V(build_minimum), V(topology_published), V(pools_present), V(services_running),
-              V(cms_replication), V(hosting_provider) (the ProxyFqdn of O(cloud) with Enabled,
-              EnabledSharedAddressSpace, HostsOCSUsers, VerificationLevel C(UseSourceVerification), IsLocal false),
+              V(management_module), V(build_minimum) (on Lync Server 2013 and Skype for Business Server 2015 before
+              CU12 its detail adds that moves cannot use a tenant admin with MFA), V(topology_published),
+              V(pools_present), V(edge_federation) (at most one Edge pool federated, as Move-CsUser requires),
+              V(services_running), V(cms_replication), V(hosting_provider) (the ProxyFqdn of O(cloud) with Enabled,
+              EnabledSharedAddressSpace, HostsOCSUsers, VerificationLevel C(UseSourceVerification), IsLocal false
+              and the cloud's AutodiscoverUrl, without which every Move-CsUser needs C(-HostedMigrationOverrideUrl)),
               V(access_edge) (outside and federated users, partner discovery, DNS SRV routing),
               V(online_connector) (MicrosoftTeams 6.2.1 or later, which Move-CsUser needs; legacy connectors are
               named as retired),

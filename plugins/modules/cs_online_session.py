@@ -127,10 +127,17 @@ tenant:
         - V(null) when RV(tenant.identity) is missing or names no such forest, which is the case for most tenants
           read through MicrosoftTeams 3.0.0 or later because C(Identity) is deprecated there. The URL is
           then not guessed, because a wrong admin endpoint makes moves fail. C(-HostedMigrationOverrideUrl)
-          is optional; without it C(Move-CsUser) discovers the endpoint itself, and the override is only needed
-          where that discovery fails.
+          is optional; without it C(Move-CsUser) finds the service through the hosting provider's
+          C(AutodiscoverUrl), which the readiness check C(hosting_provider) of M(lync.hybrid.cs_deployment_facts)
+          verifies, provided the tenant admin is a C(*.onmicrosoft.com) account.
       type: str
       sample: https://admin0e.online.lync.com/HostedMigration/hostedmigrationService.svc
+    hosted_migration_url_note:
+      description:
+        - Why RV(tenant.hosted_migration_url) is V(null), when it is, and what to do instead; V(null) when the URL
+          was derived.
+      type: str
+      sample: "Not derivable: Microsoft documents the hosted migration URL only through DC=lyncXX001 in ..."
 connector:
   description: The connector that opened the session (the one picked when O(connector=auto)).
   returned: success

@@ -59,7 +59,10 @@ options:
       - C(-HostedMigrationOverrideUrl), the tenant's hosted migration service, for example
         C(https://admin1a.online.lync.com/HostedMigration/hostedmigrationService.svc).
       - Needed only when the hosting provider has no AutodiscoverUrl or O(username) is not a
-        C(*.onmicrosoft.com) account.
+        C(*.onmicrosoft.com) account. The readiness check C(hosting_provider) of M(lync.hybrid.cs_deployment_facts)
+        fails without the AutodiscoverUrl; the URL is derivable only from C(Get-CsTenant)'s C(Identity), which
+        MicrosoftTeams 3.0.0 and later no longer return (C(tenant.hosted_migration_url_note) of
+        M(lync.hybrid.cs_online_session)).
     type: str
   batch_size:
     description:

@@ -143,7 +143,29 @@ def build_minimum(facts: Facts, errors: Errors) -> Check:
     met = facts.get("build_meets_minimum")
     relation = "meets" if met else "is below"
     detail = f"{product} build {build} ({facts.get('build_source')}) {relation} the minimum {minimum} ({update})."
+    if facts.get("mfa_moves_supported") is False:
+        detail += f" {MFA_UNSUPPORTED}"
     return Check("build_minimum", bool(met), detail, remedy)
+
+
+# Move-CsUser page (NOTE): MFA with Move-CsUser "requires either Skype for Business Server 2015 CU12 or any version
+# of Skype for Business Server 2019", and then without -Credential; earlier builds (Lync Server 2013 included)
+# need a tenant admin without MFA. CU12 of 2015 is build 6.0.9319.619 (the page's table of minimum builds).
+MFA_MINIMUM_BUILD = {"sfb2015": "6.0.9319.619", "sfb2019": "7.0.0.0"}
+MFA_UNSUPPORTED = (
+    "Lync Server 2013 and Skype for Business Server 2015 before CU12 (6.0.9319.619) cannot move users with a "
+    "tenant admin that must use multi-factor authentication: the admin given for moves must sign in without MFA."
+)
+
+
+def mfa_moves_supported(product_key: str | None, build: str | None) -> bool | None:
+    """Whether Move-CsUser on this release can use an MFA admin at all (interactively); None when unknown."""
+    if product_key is None:
+        return None
+    minimum = MFA_MINIMUM_BUILD.get(product_key)
+    if minimum is None:
+        return False
+    return version_at_least(build, minimum) if build else (True if product_key == "sfb2019" else None)
 
 
 def topology_published(facts: Facts, errors: Errors) -> Check:
@@ -175,6 +197,43 @@ def pools_present(facts: Facts, errors: Errors) -> Check:
         found = ", ".join(str(p["fqdn"]) for p in pools)
         return Check("pools_present", False, f"No pool runs the Registrar service (pools: {found}).", remedy)
     return Check("pools_present", True, f"Registrar pools: {', '.join(map(str, registrars))}.")
+
+
+def edge_federation(facts: Facts, errors: Errors) -> Check:
+    """Move-CsUser fails when more than one Edge pool is federated.
+
+    Move-CsUser page (DESCRIPTION): "Skype for Business Federation can only be enabled for a single Edge pool. If
+    you have multiple Edge pools, select one to use as the federating Edge pool." Each site's federation route is
+    the Edge pool it federates through (Set-CsSite -FederationRoute "EdgeServer:<pool>", Set-CsSite page), so the
+    distinct routes of Get-CsSite are the federated Edge pools.
+    """
+    routes = facts.get("federated_edge_pools")
+    sites = facts.get("sites")
+    if routes is None or sites is None:
+        why = errors.get("sites", "no output")
+        return Check(
+            "edge_federation",
+            False,
+            f"The sites' federation routes could not be read: {why}",
+            "Check that Get-CsSite runs in the management shell for this account (RTCUniversalReadOnlyAdmins).",
+        )
+    if len(routes) <= 1:
+        which = f"Edge pool {routes[0]}" if routes else "no Edge pool (no site has a federation route)"
+        return Check("edge_federation", True, f"Federation goes through {which}; Move-CsUser accepts one at most.")
+    keep = max(routes, key=lambda fqdn: sum(1 for site in sites if site.get("federation_pool") == fqdn))
+    others = [s for s in sites if s.get("federation_pool") and s.get("federation_pool") != keep]
+    per_site = "; ".join(
+        f"{site['identity']} -> {site['federation_pool']}" for site in sites if site.get("federation_pool")
+    )
+    sets = "; ".join(f"Set-CsSite -Identity {s['identity']} -FederationRoute EdgeServer:{keep}" for s in others)
+    return Check(
+        "edge_federation",
+        False,
+        f"{len(routes)} Edge pools are federated ({per_site}); Move-CsUser fails with more than one "
+        "(Skype for Business federation can be enabled for a single Edge pool only).",
+        f"Choose one federating Edge pool, for example {keep}: {sets} (or choose it in Topology Builder and publish "
+        "the topology).",
+    )
 
 
 def services_running(facts: Facts, errors: Errors) -> Check:
@@ -230,14 +289,20 @@ def hosting_provider(facts: Facts, errors: Errors) -> Check:
     drift_by_provider = [(p, _provider_drift(p)) for p in matching]
     for provider, drift in drift_by_provider:
         if not drift:
-            return Check("hosting_provider", True, f"{provider['identity']} points at {sipfed} as documented.")
+            return Check(
+                "hosting_provider",
+                True,
+                f"{provider['identity']} points at {sipfed} as documented, with AutodiscoverUrl "
+                f"{provider.get(AUTODISCOVER_KEY)} (Move-CsUser finds the hosted migration service by it).",
+            )
     provider, drift = drift_by_provider[0]
-    wrong = ", ".join(f"{HOSTING_PROVIDER_WANTED[k][0]}={provider.get(k)!r}" for k in drift)
-    params = " ".join(f"-{HOSTING_PROVIDER_WANTED[k][0]} {_ps(HOSTING_PROVIDER_WANTED[k][1])}" for k in drift)
+    wrong = ", ".join(f"{_wanted(provider, k)[0]}={provider.get(k)!r}" for k in drift)
+    params = " ".join(f"-{_wanted(provider, k)[0]} {_ps(_wanted(provider, k)[1])}" for k in drift)
+    why = f" {AUTODISCOVER_WHY}" if AUTODISCOVER_KEY in drift else ""
     return Check(
         "hosting_provider",
         False,
-        f"Hosting provider {provider['identity']} ({sipfed}) differs from the documented configuration: {wrong}.",
+        f"Hosting provider {provider['identity']} ({sipfed}) differs from the documented configuration: {wrong}.{why}",
         f"Set-CsHostingProvider -Identity {provider['identity']} {params}",
     )
 
@@ -260,12 +325,40 @@ def _missing_hosting_provider(providers: list[dict[str, t.Any]], cloud: _clouds.
 
 def _provider_drift(provider: dict[str, t.Any]) -> list[str]:
     drift = []
-    for key, (_prop, wanted) in HOSTING_PROVIDER_WANTED.items():
+    for key in (*HOSTING_PROVIDER_WANTED, AUTODISCOVER_KEY):
+        wanted = _wanted(provider, key)[1]
         value = provider.get(key)
         same = str(value).lower() == wanted.lower() if isinstance(wanted, str) else value is wanted
         if not same:
             drift.append(key)
     return drift
+
+
+# Move-CsUser needs no -HostedMigrationOverrideUrl "as long as the hosting provider has its AutoDiscover URL
+# properly configured" (Move-CsUser page, -HostedMigrationOverrideUrl, office-docs-powershell
+# skype/skype-ps/SkypeForBusiness/Move-CsUser.md @ 93336da2); Set-CsHostingProvider has -AutodiscoverUrl (its page,
+# same commit). The value belongs to the provider's cloud (_clouds), found by its ProxyFqdn.
+AUTODISCOVER_KEY = "autodiscover_url"
+AUTODISCOVER_WHY = (
+    "Without the cloud's AutodiscoverUrl on the hosting provider Move-CsUser cannot find the hosted migration "
+    "service and every move needs -HostedMigrationOverrideUrl (hosted_migration_override_url)."
+)
+
+
+def expected_autodiscover_url(proxy_fqdn: t.Any) -> str:
+    """The AutodiscoverUrl of the cloud whose SIP federation FQDN the provider points at (commercial otherwise)."""
+    fqdn = str(proxy_fqdn or "").lower()
+    for cloud in _clouds.CLOUDS.values():
+        if cloud.proxy_fqdn == fqdn:
+            return cloud.autodiscover_url
+    return AUTODISCOVER_URL
+
+
+def _wanted(provider: dict[str, t.Any], key: str) -> tuple[str, t.Any]:
+    """(cmdlet property, documented value) of one hosting provider property."""
+    if key == AUTODISCOVER_KEY:
+        return "AutodiscoverUrl", expected_autodiscover_url(provider.get("proxy_fqdn"))
+    return HOSTING_PROVIDER_WANTED[key]
 
 
 def _ps(value: t.Any) -> str:
@@ -354,6 +447,7 @@ CHECKS: tuple[tuple[str, str | None, t.Callable[[Facts, Errors], Check]], ...] =
     ("build_minimum", "build", build_minimum),
     ("topology_published", "topology", topology_published),
     ("pools_present", "topology", pools_present),
+    ("edge_federation", "topology", edge_federation),
     ("services_running", "services", services_running),
     ("cms_replication", "cms", cms_replication),
     ("hosting_provider", "federation", hosting_provider),

@@ -119,6 +119,10 @@ READS: tuple[Read, ...] = (
     Read("topology", "topology", "Get-CsTopology", {"LocalStore": True}, select=("Sites",)),
     Read("pools", "topology", "Get-CsPool", select=("Identity", "Fqdn", "Site", "Services", "Computers")),
     Read("sip_domains", "topology", "Get-CsSipDomain", select=("Identity", "Name", "IsDefault")),
+    # FederationRoute names the Edge pool a site federates through (Set-CsSite page: -FederationRoute
+    # "EdgeServer:<pool FQDN>"); Move-CsUser fails when more than one Edge pool is federated (Move-CsUser page).
+    # Get-CsSite has no -LocalStore (Get-CsSite page @ 93336da2).
+    Read("sites", "topology", "Get-CsSite", select=("Identity", "DisplayName", "FederationRoute")),
     Read(
         "windows_services",
         "services",
@@ -273,6 +277,8 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...], cloud: str |
         "pools": pools,
         "local_pool": _local_pool(pools, fqdn),
         "sip_domains": _rows(steps, "sip_domains", {"Name": "name", "IsDefault": "is_default"}),
+        **_federation_routes(steps.get("sites")),
+        "mfa_moves_supported": _checks.mfa_moves_supported(product.key if product else None, build),
         "windows_services": _rows(
             steps,
             "windows_services",
@@ -504,6 +510,29 @@ def _pools(step: _runner.StepResult) -> list[dict[str, t.Any]] | None:
             }
         )
     return pools
+
+
+def _federation_routes(step: _runner.StepResult | None) -> dict[str, t.Any]:
+    """The sites with the Edge pool each federates through, and the distinct federated Edge pools.
+
+    None for both when the topology subset was not gathered or Get-CsSite failed, so the
+    edge_federation check can tell "not read" from "none federated".
+    """
+    if step is None or not step.ok:
+        return {"sites": None, "federated_edge_pools": None}
+    sites = []
+    for row in step.output:
+        if not isinstance(row, dict):
+            continue
+        route = str(row.get("FederationRoute") or "").strip()
+        pool = route.split(":", 1)[1] if route.lower().startswith("edgeserver:") else (route or None)
+        sites.append({"identity": row.get("Identity"), "federation_route": route or None, "federation_pool": pool})
+    pools: list[str] = []
+    for site in sites:
+        fqdn = site["federation_pool"]
+        if fqdn and fqdn.lower() not in (known.lower() for known in pools):
+            pools.append(fqdn)
+    return {"sites": sites, "federated_edge_pools": pools}
 
 
 def _as_list(value: t.Any) -> list[t.Any]:

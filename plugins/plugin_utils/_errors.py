@@ -16,6 +16,14 @@ import typing as t
 from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import ErrorRecord
 
+# The tenant roles of the account that moves users: "Move users between on-premises and cloud", section
+# "Required administrative credentials" (OfficeDocs-SkypeForBusiness Skype/SfbHybrid/hybrid/
+# move-users-between-on-premises-and-cloud.md @ 074a7dab): Global Administrator, or Teams Administrator and
+# User Administrator (or the retired Skype for Business Administrator and User Administrator). The role uses the
+# same account for Set-CsTenantFederationConfiguration, whose page names no role: that these roles cover it is
+# assumed (Teams Administrator manages the tenant's Teams settings).
+TENANT_ADMIN_ROLES = "Global Administrator, or Teams Administrator together with User Administrator"
+
 
 @dataclasses.dataclass(frozen=True)
 class Diagnosis:
@@ -71,7 +79,8 @@ _RULES: tuple[_Rule, ...] = (
         "The account {account} requires multi-factor authentication, which cannot be answered "
         "over a non-interactive WinRM session.",
         "Use certificate authentication with connector=microsoft_teams: set certificate_thumbprint, "
-        "application_id and tenant_id (MicrosoftTeams 4.7.1 or later).",
+        "application_id and tenant_id (MicrosoftTeams 4.7.1 or later). Moving users (Move-CsUser -Credential) "
+        f"still needs a tenant admin ({TENANT_ADMIN_ROLES}) that signs in without MFA from this server.",
     ),
     _rule(
         "invalid_credentials",

@@ -15,7 +15,13 @@ import typing as t
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _clouds, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose, is_retryable
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import (
+    TENANT_ADMIN_ROLES,
+    Diagnosis,
+    HostError,
+    diagnose,
+    is_retryable,
+)
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -275,7 +281,8 @@ def step_failure(step: _runner.StepResult, args: dict[str, t.Any], what: str) ->
         found = Diagnosis(
             "insufficient_rights",
             f"{who} may open a session but not {what} ({record.message.rstrip('.')}).",
-            "Give the account (or application) the Teams administrator role.",
+            f"Give the account the roles Microsoft requires: {TENANT_ADMIN_ROLES} (an application: Teams "
+            "Administrator).",
         )
     return found, record
 

@@ -17,7 +17,7 @@ import time
 import typing as t
 
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import TENANT_ADMIN_ROLES, Diagnosis, HostError
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -35,6 +35,20 @@ TENANT_PROPERTIES = ("TenantId", "DisplayName", "Domains", "VerifiedDomains", "S
 # "lync" and "001" select the admin endpoint Move-CsUser must use.
 _FOREST = re.compile(r"(?:^|,)\s*DC=lync([0-9a-z]{2})001\s*(?:,|$)", re.IGNORECASE)
 HOSTED_MIGRATION_URL = "https://admin{0}.online.lync.com/HostedMigration/hostedmigrationService.svc"
+# Why the URL is null and why that is fine. The derivation above is the only one Microsoft documents ("Move users
+# between on-premises and cloud", Required administrative credentials, OfficeDocs-SkypeForBusiness
+# Skype/SfbHybrid/hybrid/move-users-between-on-premises-and-cloud.md @ 074a7dab); Get-CsTenant in MicrosoftTeams
+# 3.0.0 and later no longer returns Identity (Get-CsTenant page, office-docs-powershell
+# teams/teams-ps/MicrosoftTeams/Get-CsTenant.md @ 93336da2), and Move-CsUser needs no override "as long as the
+# hosting provider has its AutoDiscover URL properly configured" (Move-CsUser page, same commit) and the admin
+# account ends in .onmicrosoft.com ("Move users from the cloud to on-premises").
+HOSTED_MIGRATION_URL_NOTE = (
+    "Not derivable: Microsoft documents the hosted migration URL only through DC=lyncXX001 in Get-CsTenant's "
+    "Identity, which MicrosoftTeams 3.0.0 and later no longer return. Move-CsUser does not need it when the hosting "
+    "provider has its AutodiscoverUrl (readiness check hosting_provider) and the tenant admin is a "
+    "*.onmicrosoft.com account; otherwise Move-CsUser needs -HostedMigrationOverrideUrl "
+    "https://adminXX.online.lync.com/HostedMigration/hostedmigrationService.svc, with XX from that Identity."
+)
 
 
 def build_steps() -> list[_runner.Step]:
@@ -91,7 +105,7 @@ def read(
             Diagnosis(
                 "tenant_not_found",
                 f"The session opened but {TENANT} returned no tenant.",
-                "Check that the account is an administrator of the tenant (Teams administrator role).",
+                f"Check that the account is an administrator of the tenant ({TENANT_ADMIN_ROLES}).",
             ),
             None,
             **session,
@@ -109,6 +123,7 @@ def read(
 def tenant_info(raw: dict[str, t.Any], sip_status: dict[str, str] | None) -> dict[str, t.Any]:
     """The tenant facts users need, in snake_case and the same shape for every connector."""
     identity = _text(raw.get("Identity"))
+    url = hosted_migration_url(identity)
     domains = _names(raw.get("Domains")) or _names(raw.get("VerifiedDomains"))
     sip_domains = _names(raw.get("SipDomain")) or list(sip_status or ())
     return {
@@ -118,7 +133,8 @@ def tenant_info(raw: dict[str, t.Any], sip_status: dict[str, str] | None) -> dic
         "sip_domains": sip_domains,
         "sip_domain_status": sip_status,
         "identity": identity,
-        "hosted_migration_url": hosted_migration_url(identity),
+        "hosted_migration_url": url,
+        "hosted_migration_url_note": None if url else HOSTED_MIGRATION_URL_NOTE,
     }
 
 

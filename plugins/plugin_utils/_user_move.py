@@ -32,7 +32,12 @@ import typing as t
 
 from ansible.errors import AnsibleActionFail
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
-from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
+from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import (
+    TENANT_ADMIN_ROLES,
+    Diagnosis,
+    HostError,
+    diagnose,
+)
 
 if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
@@ -169,6 +174,18 @@ OTHER_POOL = "homed_on_other_pool"
 NOT_ONLINE = "not_homed_online"
 IDENTITY_MISMATCH = "identity_mismatch"
 
+# Microsoft documents the override URL as https://adminXX.online.lync.com/HostedMigration/hostedmigrationService.svc
+# with XX from DC=lyncXX001 in Get-CsTenant's Identity ("Move users between on-premises and cloud", Required
+# administrative credentials); MicrosoftTeams 3.0.0 and later no longer return that Identity (Get-CsTenant page),
+# so the readiness cannot derive it and relies on the hosting provider's AutodiscoverUrl instead.
+HOSTED_MIGRATION_REMEDY = (
+    "Give the hosting provider its cloud's AutodiscoverUrl (Set-CsHostingProvider -Identity <provider> "
+    "-AutodiscoverUrl https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root for Microsoft 365; "
+    "lync.hybrid.cs_hosting_provider does it) and use a *.onmicrosoft.com tenant admin, or set "
+    "hosted_migration_override_url to https://adminXX.online.lync.com/HostedMigration/hostedmigrationService.svc "
+    "with XX from DC=lyncXX001 in Get-CsTenant's Identity (returned by MicrosoftTeams before 3.0.0 only)."
+)
+
 # Failures that every move of the run would meet: after one, no further batch is sent.
 BLOCKERS = ("tls12_required", "multiple_edge_pools", "mfa_required", "invalid_credentials", "hosted_migration_url")
 
@@ -200,8 +217,8 @@ _MOVE_RULES: tuple[tuple[re.Pattern[str], Diagnosis | None], ...] = (
             "mfa_required",
             "The tenant admin must use multi-factor authentication, which Move-CsUser cannot answer over WinRM "
             "(with MFA it must run interactively without -Credential, and only from SfB 2015 CU12 or SfB 2019).",
-            "Use a tenant admin (Global Administrator, or Teams Administrator plus User Administrator) that is "
-            "not required to use MFA from this server, for example through a Conditional Access exclusion.",
+            f"Use a tenant admin ({TENANT_ADMIN_ROLES}) that is not required to use MFA from this server, for "
+            "example through a Conditional Access exclusion.",
         ),
     ),
     (
@@ -209,7 +226,8 @@ _MOVE_RULES: tuple[tuple[re.Pattern[str], Diagnosis | None], ...] = (
         _d(
             "invalid_credentials",
             "The tenant rejected the admin's user name or password.",
-            "Check username and password (the admin's user principal name, e.g. admin@contoso.onmicrosoft.com).",
+            "Check username and password (the admin's user principal name, e.g. admin@contoso.onmicrosoft.com; "
+            f"roles: {TENANT_ADMIN_ROLES}).",
         ),
     ),
     (
@@ -218,9 +236,7 @@ _MOVE_RULES: tuple[tuple[re.Pattern[str], Diagnosis | None], ...] = (
             "hosted_migration_url",
             "Move-CsUser could not find the hosted migration service: the hosting provider has no AutodiscoverUrl, "
             "or the admin account is not a *.onmicrosoft.com account.",
-            "Set hosted_migration_override_url to https://adminXX.online.lync.com/HostedMigration/"
-            "hostedmigrationService.svc (XX from your tenant), or give the hosting provider its AutodiscoverUrl "
-            "(lync.hybrid.lync_online_prereqs does), then run again.",
+            f"{HOSTED_MIGRATION_REMEDY} Then run again.",
         ),
     ),
     (
@@ -297,6 +313,22 @@ def move_request(args: dict[str, t.Any], batch: t.Sequence[tuple[int, UserResult
 # --- the work --------------------------------------------------------------------------------------
 
 
+def override_url_warnings(args: dict[str, t.Any]) -> list[str]:
+    """An admin outside *.onmicrosoft.com needs the override URL ("Move users from the cloud to on-premises").
+
+    A warning, not a refusal: Move-CsUser's own page says the AutodiscoverUrl is enough, and the move
+    itself tells (reason hosted_migration_url) if this tenant disagrees.
+    """
+    username = str(args.get("username") or "").strip().lower()
+    if args.get("hosted_migration_override_url") or not username or username.endswith(".onmicrosoft.com"):
+        return []
+    return [
+        f"{args['username'].strip()} is not a *.onmicrosoft.com account, and Microsoft requires "
+        "-HostedMigrationOverrideUrl for such an admin; if moves fail with reason hosted_migration_url: "
+        f"{HOSTED_MIGRATION_REMEDY}"
+    ]
+
+
 class Mover:
     """One task: preflight, plan, batches, retries, results."""
 
@@ -309,7 +341,7 @@ class Mover:
         self.users = check_options(args)
         self.target = args["target_pool"].strip()
         self.commands = 0
-        self.warnings: list[str] = []
+        self.warnings: list[str] = override_url_warnings(args)
 
     def _execute(self, request: _runner.Request) -> _runner.Response:
         self.commands += 1

@@ -1,6 +1,7 @@
 """How much lync.hybrid costs on the wire and on the clock, measured against lab hosts.
 
     python -m tests.bench.bench [--quick] [--hosts 20] [--forks 10] [--repeat 3] [--json out.json] [--workdir DIR]
+                                [--move-users 1000] [--move-batch 100] [--move-seconds 0.01]
 
 Everything runs for real above the PowerShell boundary: ``ansible-playbook``, the winrm connection
 plugin, pywinrm and NTLM with message encryption, against lab hosts (``python -m tests.lab serve``).
@@ -18,7 +19,8 @@ Sections: the four module tasks (as ``playbooks/prereqs.yml`` runs them, first r
 ``lync2013-ready`` and ``sfb2019-teams``, plus a connector install); where the bytes go; the
 whole role and the time of each of its tasks; the same federation get/set as an
 ``ansible.windows.win_powershell`` task (the lab refuses to run it but records what it was
-sent); and a fleet of N lab hosts. Targets are reported as PASS/FAIL; the exit code is 0 unless
+sent); a fleet of N lab hosts; and ``cs_user_move`` moving 1,000 generated lab users in batches
+(then again, when nothing is left to move). Targets are reported as PASS/FAIL; the exit code is 0 unless
 something crashed. Nothing here asserts times.
 """
 
@@ -38,6 +40,7 @@ import os
 import pathlib
 import platform
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -51,7 +54,7 @@ import typing as t
 import yaml
 from ansible.plugins.callback import CallbackBase
 
-from tests.e2e.lab import BIN, REPO, Lab, ansible_env, play_recap, start_lab
+from tests.e2e.lab import BIN, REPO, STATES, Lab, ansible_env, play_recap, start_lab
 from tests.lab.host import compact_runner
 
 PLAYBOOK = REPO / "playbooks" / "prereqs.yml"
@@ -70,6 +73,24 @@ ENVELOPES = ("Create", "Command", "Receive", "Signal", "Delete")
 TARGET_COMMANDS = 1
 TARGET_SENT = 16 * 1024
 TARGET_RATIO = 20.0
+
+# Moving users (cs_user_move). The lab sleeps seconds_per_move for each successful Move-CsUser;
+# the bench keeps that sleep short (the controller's cost does not depend on it: the host runs a
+# batch while the controller waits on one HTTP request) and measures how long the host took to run
+# each command (the journal's run_ms), so controller seconds = task wall time - host run time.
+MOVE_STATE = "sfb2019-move"
+MOVE_POOL = "pool01.fabrikam.local"
+MOVE_USERS = 1000
+MOVE_USERS_QUICK = 200
+MOVE_BATCH = 100
+MOVE_BATCH_QUICK = 50
+MOVE_LAB_SECONDS = 0.01
+# What one Move-CsUser from the tenant to on-premises takes on real servers. ASSUMED: Microsoft
+# publishes no figure; the move calls the tenant's hosted migration service and then writes the
+# user on-premises, and 10 s is a conservative (short) guess. The report also prints the move time
+# at which the controller's share would reach the target, so the reader can apply their own figure.
+MODELLED_MOVE_SECONDS = 10.0
+TARGET_OVERHEAD = 0.01
 
 EVENTS_ENV = "LYNC_BENCH_EVENTS"
 CALLBACK = "lync_bench"
@@ -293,6 +314,7 @@ class PlaybookRun:
     stdout: str
     stderr: str
     tasks: list[TaskRun]
+    cpu_s: float = 0.0  # user + system CPU of ansible-playbook and the workers it forked (start-up included)
 
     @property
     def recap(self) -> dict[str, int]:
@@ -425,10 +447,15 @@ class Bench:
             **{EVENTS_ENV: str(events)},
         )
         command = [str(BIN / "ansible-playbook"), str(playbook), "-i", str(inventory), *args]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         began = time.perf_counter()
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800, check=False)
         wall = time.perf_counter() - began
-        return PlaybookRun(done.returncode, wall, done.stdout, done.stderr, _task_runs(events))
+        # Only ansible-playbook is reaped meanwhile (lab hosts are reaped when they stop), so the
+        # difference is its CPU and that of its forks.
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        return PlaybookRun(done.returncode, wall, done.stdout, done.stderr, _task_runs(events), round(cpu, 3))
 
     def write_playbook(self, name: str, tasks: list[dict[str, t.Any]]) -> pathlib.Path:
         path = self.workdir / f"{name}.yml"
@@ -630,6 +657,110 @@ def fleet(bench: Bench, hosts: int, forks: int, repeat: int) -> dict[str, t.Any]
     return {"state": FLEET_STATE, "hosts": hosts, "forks": forks, "repeat": repeat, "runs": runs, "sizes": sizes}
 
 
+def move_state(path: pathlib.Path, users: int, lab_seconds: float) -> list[str]:
+    """sfb2019-move with ``users`` generated users homed online (instead of its six), written to ``path``.
+
+    Generated here so that no 1,000-user state file is kept in the repository."""
+    data = yaml.safe_load((STATES / f"{MOVE_STATE}.yml").read_text(encoding="utf-8"))
+    names = [f"bench{n:04d}@fabrikam.com" for n in range(users)]
+    data["deployment"]["users"] = [{"sip_address": f"sip:{name}"} for name in names]
+    data["deployment"]["moves"] = {"seconds_per_move": lab_seconds}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return names
+
+
+def move_task(names: list[str], batch: int) -> dict[str, t.Any]:
+    return {
+        "name": "Move the users to the pool",
+        "lync.hybrid.cs_user_move": {
+            "users": names,
+            "target_pool": "{{ lync_move_users_target_pool }}",
+            "username": "{{ lync_move_users_username }}",
+            "password": "{{ lync_move_users_password }}",
+            "batch_size": batch,
+        },
+    }
+
+
+def move_row(task: TaskRun, events: list[dict[str, t.Any]], exchanges: list[Exchange], lab_seconds: float) -> dict:
+    """One cs_user_move task: traffic, and its wall time split into host, modelled wait and controller."""
+    mine = in_window(task, events, lambda e: e["ts"])
+    moves = sum(e.get("name") == "Move-CsUser" for e in mine if e.get("event") == "cmdlet")
+    host_s = sum(float(e.get("run_ms") or 0) for e in mine if e.get("event") == "wsman") / 1000
+    wall_s = task.wall_ms / 1000
+    return {
+        "changed": task.changed,
+        "moves": moves,
+        "wall_s": round(wall_s, 3),
+        # The host's time to run the commands: the lab's interpreter plus the modelled wait per move.
+        "host_s": round(host_s, 3),
+        "modelled_wait_s": round(moves * lab_seconds, 3),
+        "lab_s": round(host_s - moves * lab_seconds, 3),
+        # Everything else: ansible-playbook's task, the action plugin, pywinrm, NTLM sealing, HTTP, and
+        # the lab's own WinRM handling of the other requests (which a real host would spend instead).
+        "controller_s": round(wall_s - host_s, 3),
+        **traffic(mine, in_window(task, exchanges, lambda x: x.ts)),
+    }
+
+
+def user_moves(bench: Bench, users: int, batch: int, lab_seconds: float, repeat: int) -> dict[str, t.Any]:
+    """cs_user_move on ``users`` generated lab users in batches of ``batch``, then again (nothing left).
+
+    Each round starts a fresh lab host (through a relay). The second run is the resume path: the one
+    preflight command reads every user and finds nobody left to move."""
+    rounds = []
+    for number in range(1, repeat + 1):
+        names = move_state(bench.workdir / f"moves-{number}" / "state.yml", users, lab_seconds)
+        lab = bench.start(str(bench.workdir / f"moves-{number}" / "state.yml"), f"moves-{number}/lab")
+        relay, inventory = bench.relay(lab)
+        playbook = bench.write_playbook(f"moves-{number}", [move_task(names, batch)])
+        for run_name in ("move", "rerun"):
+            (mark,) = _journal_mark([lab])
+            relay_mark = len(relay.snapshot())
+            run = bench.playbook(playbook, inventory)
+            require(run, f"cs_user_move ({run_name}) of {users} users")
+            (task,) = run.module_tasks(["cs_user_move"])
+            row = move_row(task, _journal_since(lab, mark), relay.snapshot()[relay_mark:], lab_seconds)
+            rounds.append({"run": run_name, "round": number, "playbook_wall_s": round(run.wall_s, 2),
+                           "playbook_cpu_s": run.cpu_s, **row})  # fmt: skip
+        final = lab.stop()
+        homed = [u for u in final["deployment"]["users"] if u.get("registrar_pool") == MOVE_POOL]
+        if len(homed) != users:
+            raise BenchError(f"cs_user_move left {users - len(homed)} of {users} users unmoved")
+    moved = [r for r in rounds if r["run"] == "move"]
+    per_user = {
+        "commands": moved[0]["commands"] / users,
+        "sent_b": statistics.median(r["sent"] for r in moved) / users,
+        "wire_sent_b": statistics.median(r["wire"]["sent"] for r in moved) / users,
+        "received_b": statistics.median(r["received"] for r in moved) / users,
+        "controller_ms": statistics.median(r["controller_s"] for r in moved) * 1000 / users,
+        "lab_ms": statistics.median(r["lab_s"] for r in moved) * 1000 / users,
+        # ansible-playbook's CPU of the move run less that of the re-run (same start-up, same preflight).
+        "marginal_cpu_ms": (
+            statistics.median(r["playbook_cpu_s"] for r in moved)
+            - statistics.median(r["playbook_cpu_s"] for r in rounds if r["run"] == "rerun")
+        )
+        * 1000
+        / users,
+    }
+    share = per_user["controller_ms"] / 1000 / MODELLED_MOVE_SECONDS
+    return {
+        "state": MOVE_STATE,
+        "users": users,
+        "batch": batch,
+        "batches": math.ceil(users / batch),
+        "lab_seconds_per_move": lab_seconds,
+        "modelled_move_seconds": MODELLED_MOVE_SECONDS,
+        "repeat": repeat,
+        "runs": rounds,
+        "per_user": {key: round(value, 3) for key, value in per_user.items()},
+        "overhead_share": round(share, 6),
+        # The move time at which the controller's cost per user would be TARGET_OVERHEAD of it.
+        "break_even_move_s": round(per_user["controller_ms"] / 1000 / TARGET_OVERHEAD, 2),
+    }
+
+
 def targets(report: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     rows = report["module_tasks"]
     most_commands = max(rows, key=lambda r: r["commands"])
@@ -639,6 +770,21 @@ def targets(report: dict[str, t.Any]) -> list[dict[str, t.Any]]:
     def where(row: dict[str, t.Any]) -> str:
         return f"{row['module']}, {row['state']} {row['run']} run"
 
+    moves = report.get("user_move")
+    overhead = []
+    if moves:
+        overhead.append(
+            {
+                "id": "move_overhead",
+                "target": f"controller overhead < {TARGET_OVERHEAD:.0%} of the time of a move (cs_user_move)",
+                "threshold": TARGET_OVERHEAD,
+                "measured": moves["overhead_share"],
+                "where": f"{moves['users']:,} users, {moves['per_user']['controller_ms']:.2f} ms per user against "
+                f"{moves['modelled_move_seconds']:g} s per move (assumed); under {TARGET_OVERHEAD:.0%} while a move "
+                f"takes more than {moves['break_even_move_s']:g} s",
+                "pass": moves["overhead_share"] < TARGET_OVERHEAD,
+            }
+        )
     return [
         {
             "id": "commands_per_task",
@@ -664,6 +810,7 @@ def targets(report: dict[str, t.Any]) -> list[dict[str, t.Any]]:
             "where": f"cs_tenant_federation, {COMPARE_STATE} first run",
             "pass": ratio >= TARGET_RATIO,
         },
+        *overhead,
     ]
 
 
@@ -694,6 +841,15 @@ def machine() -> dict[str, t.Any]:
         "loadavg": [round(x, 2) for x in os.getloadavg()],
         "versions": versions,
     }
+
+
+def uptime() -> str:
+    """What ``uptime`` prints: the machine is shared, and its load belongs next to the numbers."""
+    try:
+        done = subprocess.run(["uptime"], capture_output=True, text=True, timeout=10, check=False)
+    except OSError:
+        return "uptime: not available"
+    return done.stdout.strip() or done.stderr.strip()
 
 
 def _cell(value: t.Any) -> str:
@@ -958,7 +1114,51 @@ def print_targets(results: list[dict[str, t.Any]]) -> None:
         verdict = "PASS" if target["pass"] else "FAIL"
         measured = target["measured"]
         shown = f"{measured:,.1f}x" if target["id"] == "ratio_vs_win_powershell" else f"{measured:,}"
+        shown = f"{measured:.3%}" if target["id"] == "move_overhead" else shown
         say(f"  {verdict}  {target['target']}: measured {shown} ({target['where']})")
+
+
+def print_user_moves(result: dict[str, t.Any]) -> None:
+    repeat = result["repeat"]
+    median = "" if repeat == 1 else f" (median of {repeat})"
+    say(
+        f"6. Moving users: cs_user_move, {result['users']:,} lab users ({result['state']}, generated), batches of "
+        f"{result['batch']}; the lab waits {result['lab_seconds_per_move']:g} s per move"
+    )
+    headers = ["run", "moves", "Commands", "HTTP req", "sent B", "recv B", "wire sent B", f"wall s{median}"]
+    headers += ["host s", "modelled wait s", "lab s", "controller s", "playbook CPU s"]
+    body = []
+    for group in _groups(result["runs"], "run"):
+        body.append(
+            [
+                group[0]["run"],
+                _same([r["moves"] for r in group]),
+                _same([r["commands"] for r in group]),
+                _same([r["requests"] for r in group]),
+                max(r["sent"] for r in group),
+                max(r["received"] for r in group),
+                max(r["wire"]["sent"] for r in group),
+                *(_median([r[key] for r in group]) for key in ("wall_s", "host_s", "modelled_wait_s", "lab_s")),
+                _median([r["controller_s"] for r in group]),
+                _median([r["playbook_cpu_s"] for r in group]),
+            ]
+        )
+    say(table(headers, body))
+    per = result["per_user"]
+    say(
+        f"   per user moved: {per['commands']:.3f} Commands, {per['sent_b']:,.0f} B sent ({per['wire_sent_b']:,.0f} B "
+        f"on the wire), {per['received_b']:,.0f} B received, controller {per['controller_ms']:.2f} ms, lab "
+        f"{per['lab_ms']:.2f} ms; ansible-playbook CPU (move run - rerun) {per['marginal_cpu_ms']:.2f} ms\n"
+        f"   controller overhead: {result['overhead_share']:.3%} of a {result['modelled_move_seconds']:g} s move "
+        f"(assumed); it stays under {TARGET_OVERHEAD:.0%} while a move takes more than "
+        f"{result['break_even_move_s']:g} s\n"
+        "   host s: the lab's run time of the commands (journal run_ms) = modelled wait (moves x the state's\n"
+        "   seconds_per_move) + lab s (the lab's PowerShell interpreter, which a real host spends in PowerShell);\n"
+        "   controller s = wall s - host s (task start to result: Ansible, the action plugin, pywinrm, NTLM, HTTP and\n"
+        "   the lab's WinRM handling of the other requests). playbook CPU s: the whole ansible-playbook process\n"
+        "   with its forks, start-up included. rerun: the resume path, one preflight read of every user, nobody left."
+    )
+    say()
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -971,6 +1171,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 <= value <= 60:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 60 seconds, got {value}")
+    return value
+
+
 def _parser() -> argparse.ArgumentParser:
     summary = (__doc__ or "").split("\n\n", maxsplit=1)[0]
     parser = argparse.ArgumentParser(prog="python -m tests.bench.bench", description=summary)
@@ -979,6 +1186,20 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--forks", type=_positive, help="--forks of the fleet run (default 10, 2 with --quick)")
     parser.add_argument(
         "--repeat", type=_positive, help="rounds of the role and fleet runs; medians (default 3, 1 with --quick)"
+    )
+    parser.add_argument(
+        "--move-users",
+        type=_positive,
+        help=f"users cs_user_move moves (default {MOVE_USERS}, {MOVE_USERS_QUICK} with --quick)",
+    )
+    parser.add_argument(
+        "--move-batch", type=_positive, help=f"its batch_size (default {MOVE_BATCH}, {MOVE_BATCH_QUICK} with --quick)"
+    )
+    parser.add_argument(
+        "--move-seconds",
+        type=_seconds,
+        default=MOVE_LAB_SECONDS,
+        help=f"seconds the lab waits per move (default {MOVE_LAB_SECONDS}); the controller's time is measured apart",
     )
     parser.add_argument("--json", type=pathlib.Path, help="write every number to this file")
     parser.add_argument("--workdir", type=pathlib.Path, help="keep journals, inventories and callback records here")
@@ -997,6 +1218,8 @@ def run_bench(options: argparse.Namespace, workdir: pathlib.Path) -> dict[str, t
     hosts = options.hosts if options.hosts is not None else (3 if options.quick else 20)
     forks = options.forks if options.forks is not None else (2 if options.quick else 10)
     repeat = options.repeat if options.repeat is not None else (1 if options.quick else 3)
+    move_users = options.move_users or (MOVE_USERS_QUICK if options.quick else MOVE_USERS)
+    move_batch = options.move_batch or (MOVE_BATCH_QUICK if options.quick else MOVE_BATCH)
     command = ["python", "-m", "tests.bench.bench", *options.argv]
     report: dict[str, t.Any] = {
         "meta": {
@@ -1014,7 +1237,9 @@ def run_bench(options: argparse.Namespace, workdir: pathlib.Path) -> dict[str, t
         f"machine: {info['nproc']} CPUs ({info['cpu_model'] or 'unknown model'}), {info['mem_total_gib']} GiB RAM, "
         f"{info['platform']}, Python {info['python']}, " + ", ".join(f"{k} {v}" for k, v in info["versions"].items())
     )
+    report["meta"]["uptime_start"] = uptime()
     say(f"load average at start (1/5/15 min): {' '.join(str(x) for x in info['loadavg'])}")
+    say(f"uptime at start: {report['meta']['uptime_start']}")
     say()
     began = time.perf_counter()
     bench = Bench(workdir)
@@ -1029,16 +1254,20 @@ def run_bench(options: argparse.Namespace, workdir: pathlib.Path) -> dict[str, t
         print_win_powershell(report["win_powershell"])
         report["fleet"] = fleet(bench, hosts, forks, repeat)
         print_fleet(report["fleet"])
+        report["user_move"] = user_moves(bench, move_users, move_batch, options.move_seconds, repeat)
+        print_user_moves(report["user_move"])
     finally:
         bench.close()
     report["targets"] = targets(report)
     print_targets(report["targets"])
     report["meta"]["duration_s"] = round(time.perf_counter() - began, 1)
     report["meta"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
+    report["meta"]["uptime_end"] = uptime()
     say(
         f"\nbenchmark took {report['meta']['duration_s']} s; load average at the end: "
         + " ".join(str(x) for x in report["meta"]["loadavg_end"])
     )
+    say(f"uptime at the end: {report['meta']['uptime_end']}")
     return report
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import math
 import os
 import pathlib
 import subprocess
@@ -72,7 +73,8 @@ def report(run: tuple[dict[str, t.Any], str]) -> dict[str, t.Any]:
 
 def test_every_section_is_there_and_printed(run: tuple[dict[str, t.Any], str]) -> None:
     report, printed = run
-    assert set(report) == {"meta", "role", "module_tasks", "connector_install", "win_powershell", "fleet", "targets"}
+    sections = {"meta", "role", "module_tasks", "connector_install", "win_powershell", "fleet", "user_move"}
+    assert set(report) == sections | {"targets"}
     assert (report["meta"]["quick"], report["meta"]["repeat"]) == (True, 1)
     assert report["meta"]["machine"]["nproc"] >= 1
     # Every module task of the role, on both states, first run and re-run, each measured once.
@@ -82,8 +84,10 @@ def test_every_section_is_there_and_printed(run: tuple[dict[str, t.Any], str]) -
     assert [r["hosts"] for r in report["fleet"]["runs"]] == [1, 2, 3]
     assert [r["hosts"] for r in report["fleet"]["sizes"]] == [1, 2, 3]
     assert (report["fleet"]["hosts"], report["fleet"]["forks"]) == (QUICK_HOSTS, 2)
-    assert [x["id"] for x in report["targets"]] == ["commands_per_task", "sent_per_task", "ratio_vs_win_powershell"]
-    for heading in ("1. Module tasks", "2. Where the bytes go", "3. The role", "4. The federation", "5. Fleet"):
+    ids = ["commands_per_task", "sent_per_task", "ratio_vs_win_powershell", "move_overhead"]
+    assert [x["id"] for x in report["targets"]] == ids
+    headings = ("1. Module tasks", "2. Where the bytes go", "3. The role", "4. The federation", "5. Fleet", "6. Moving")
+    for heading in headings:
         assert heading in printed
     verdicts = [line.split()[0] for line in printed.split("\nTargets\n", 1)[1].splitlines() if line.startswith("  ")]
     assert verdicts == ["PASS" if x["pass"] else "FAIL" for x in report["targets"]]
@@ -153,6 +157,22 @@ def test_the_fleet_opens_one_session_per_tenant_task_not_per_host(report: dict[s
     assert [row["set_calls"] for row in report["fleet"]["runs"]] == [1, 0, 0]
 
 
+def test_users_move_in_one_command_per_batch(report: dict[str, t.Any]) -> None:
+    """Structure only (no time): one preflight read of every user, then one command per batch, never one per user."""
+    result = report["user_move"]
+    users, batch = result["users"], result["batch"]
+    assert (users, batch) == (bench.MOVE_USERS_QUICK, bench.MOVE_BATCH_QUICK)
+    move, rerun = result["runs"]
+    assert (move["run"], move["changed"], move["moves"]) == ("move", True, users)
+    assert move["commands"] == move["by_action"]["Command"]["requests"] == 1 + math.ceil(users / batch) == 5
+    # The resume path: the preflight finds everyone on the pool and nothing else is sent.
+    assert (rerun["run"], rerun["changed"], rerun["moves"], rerun["commands"]) == ("rerun", False, 0, 1)
+    # The wall time is split with what the lab journaled: every command's run time was recorded.
+    assert move["modelled_wait_s"] == pytest.approx(users * result["lab_seconds_per_move"])
+    assert move["host_s"] >= move["modelled_wait_s"] > 0
+    assert result["per_user"]["commands"] == pytest.approx(5 / users, abs=0.001)
+
+
 def test_the_verdicts_follow_the_numbers(report: dict[str, t.Any]) -> None:
     by_id = {x["id"]: x for x in report["targets"]}
     rows = report["module_tasks"]
@@ -161,6 +181,10 @@ def test_the_verdicts_follow_the_numbers(report: dict[str, t.Any]) -> None:
     ratio = by_id["ratio_vs_win_powershell"]
     assert ratio["measured"] == report["win_powershell"]["ratio_sent"]
     assert ratio["pass"] is (ratio["measured"] >= bench.TARGET_RATIO)
+    overhead, moves = by_id["move_overhead"], report["user_move"]
+    share = moves["per_user"]["controller_ms"] / 1000 / bench.MODELLED_MOVE_SECONDS
+    assert overhead["measured"] == pytest.approx(share, rel=0.01)
+    assert overhead["pass"] is (overhead["measured"] < bench.TARGET_OVERHEAD)
 
 
 def test_a_bad_option_is_refused_before_any_lab_starts(tmp_path: pathlib.Path) -> None:

@@ -395,7 +395,8 @@ def test_host_without_lync(lab_factory: t.Callable[..., Lab], tmp_path: pathlib.
                 "Could not change the tenant federation configuration",
                 f"{ADMIN} may open a session but not change",
                 "(Access is denied)",
-                "Give the account (or application) the Teams administrator role.",
+                "Give the account the roles Microsoft requires: Global Administrator, or Teams Administrator "
+                "together with User Administrator (an application: Teams Administrator).",
             ],
         ),
         (
@@ -442,7 +443,10 @@ def test_tenant_read_refused_stops_before_the_federation_task(
     assert out.returncode == 2 and kind == "FAILED", out.stdout + out.stderr
     assert result["reason"] == "insufficient_rights"
     assert "The session opened but Get-CsTenant failed" in result["msg"]
-    assert "Give the account (or application) the Teams administrator role." in result["msg"]
+    assert (
+        "Give the account the roles Microsoft requires: Global Administrator, or Teams Administrator together with "
+        "User Administrator (an application: Teams Administrator)." in result["msg"]
+    )
     assert_explained(out)
     assert federation_sets(lab) == []
     assert final == initial(state)

@@ -162,3 +162,93 @@ def test_hostile_password_round_trips_and_never_shows(
         text = (lab.workdir / "reports" / f"lync-online-prereqs.{suffix}").read_text(encoding="utf-8")
         assert "SharedSipAddressSpace" in text
         assert_absent(f"the {suffix} report", text)
+
+
+MOVER = "mover@fabrikam.onmicrosoft.com"
+
+
+def hostile_mover(data: dict[str, t.Any]) -> None:
+    """sfb2019-move with the hostile password for the WinRM account and for the tenant admin that moves users."""
+    data["host"]["accounts"][0]["password"] = PASSWORD
+    (mover,) = [admin for admin in data["tenant"]["admins"] if admin["user"] == MOVER]
+    mover["password"] = PASSWORD
+    data["inventory"]["lync_move_users_password"] = PASSWORD
+
+
+def move_users(lab: Lab, users: pathlib.Path, *args: str, **env: str) -> t.Any:
+    command = ["ansible-playbook", "playbooks/move_users.yml", "-i", str(lab.inventory)]
+    return run(
+        [*command, "-e", f"lync_move_users_file={users}", "-e", "lync_online_prereqs_report_html=true", *args], **env
+    )
+
+
+def test_hostile_password_moves_users_and_never_shows(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path
+) -> None:
+    """cs_user_move: the tenant admin's password goes to Move-CsUser -Credential in every batch, by stdin only."""
+    lab = lab_factory(state_variant(tmp_path, "sfb2019-move", hostile_mover))
+    assert lab.inventory_vars()["ansible_password"] == PASSWORD
+    assert lab.inventory_vars()["lync_move_users_password"] == PASSWORD
+    first, second = tmp_path / "wave1.txt", tmp_path / "wave2.txt"
+    first.write_text("ann@fabrikam.com\nbob@fabrikam.com\n", encoding="utf-8")
+    second.write_text("carla@fabrikam.com\ndan@fabrikam.com\n", encoding="utf-8")
+
+    verbose = move_users(lab, first, "-vvvvvv")
+    assert verbose.returncode == 0, verbose.stdout[-3000:] + verbose.stderr
+    reports = {
+        name: (lab.workdir / "reports" / name).read_text(encoding="utf-8")
+        for name in ("lync-move-users.md", "lync-move-users.html", "lync-online-prereqs.md", "lync-online-prereqs.html")
+    }
+    as_json = move_users(lab, second, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+    assert as_json.returncode == 0, as_json.stdout[-3000:] + as_json.stderr
+    final = lab.stop()
+
+    # Both logons worked: the WinRM account (NTLM) and the tenant admin (stdin -> Move-CsUser -Credential).
+    homed = {u["sip_address"]: u["registrar_pool"] for u in final["deployment"]["users"]}
+    assert [homed[f"sip:{name}@fabrikam.com"] for name in ("ann", "bob", "carla", "dan")] == [
+        "pool01.fabrikam.local"
+    ] * 4
+    moves = [e for e in lab.journal("cmdlet") if e["name"] == "Move-CsUser"]
+    assert [e["params"]["Identity"] for e in moves] == [f"{n}@fabrikam.com" for n in ("ann", "bob", "carla", "dan")]
+    assert all(e["params"]["Credential"] == MASK for e in moves)
+
+    for command in (e for e in lab.journal("wsman") if e.get("action") == "Command"):
+        assert command["command_line"] == BOOTSTRAP.strip()
+
+    journal = lab.journal_path.read_text(encoding="utf-8")
+    assert_absent("the journal file", journal)
+    masked = {
+        (e["event"], e.get("name"))
+        for e in lab.journal()
+        if MASK in json.dumps(e, ensure_ascii=False) and not modulelog.runner_text_only(e, RUNNER, MASK)
+    }
+    assert masked == {("cmdlet", "Move-CsUser")}
+
+    logged = lab.journal("module_log")
+    assert "Move-CsUser" in {e["cmdlet"] for e in logged}
+    for event in logged:
+        for binding in event["bindings"]:
+            for text in modulelog.recoverable(binding["value"]):
+                assert_absent(f"module logging of {event['cmdlet']} -{binding['name']}", text)
+
+    assert_absent("the -vvvvvv output", verbose.stdout + verbose.stderr)
+    assert "WINRM EXEC" in verbose.stdout and "WINRM RESULT" in verbose.stdout
+    results = json.loads(as_json.stdout)
+    assert_absent("the task results", json.dumps(results, ensure_ascii=False))
+    assert_absent("the json callback's stderr", as_json.stderr)
+    move = next(
+        task
+        for play in results["plays"]
+        for task in play["tasks"]
+        if task["task"]["name"].startswith("Move the users of each pool")
+    )
+    (host_result,) = move["hosts"].values()
+    assert [u["status"] for r in host_result["results"] for u in r["users"]] == ["moved", "moved"]
+
+    for name, text in reports.items():
+        assert "ann@fabrikam.com" in text or "lync-online-prereqs" in name
+        assert_absent(f"the report {name}", text)
+    for suffix in ("md", "html"):
+        assert_absent(
+            f"the second move report ({suffix})", (lab.workdir / "reports" / f"lync-move-users.{suffix}").read_text()
+        )

@@ -357,7 +357,6 @@ _USER = _obj(
 _MOVES = _obj(
     {
         "seconds_per_move": (_seconds, 0),
-        "federated_edge_pools": (_int(), 1),
         "tls12": (_bool, True),
         "throttle_moves": (_int(), 0),
     }
@@ -394,6 +393,9 @@ _DEPLOYMENT = _obj(
             ),
             [],
         ),
+        # Topology sites and the Edge pool each federates through (Get-CsSite's FederationRoute, set with
+        # Set-CsSite -FederationRoute "EdgeServer:<pool>"); sites of the pools not listed have no route.
+        "sites": (_list(_obj({"name": (_nonempty, REQUIRED), "federation_route": (_opt(_fqdn), None)})), []),
         "windows_services": (_map_of(_list(_SERVICE)), {}),
         "cms": (
             _obj(
@@ -627,6 +629,7 @@ def _derive_deployment(deployment: dict[str, Any], host: dict[str, Any]) -> None
         ]
     for pool in deployment["pools"]:
         pool["computers"] = pool["computers"] or [local]
+    _derive_sites(deployment)
     computers = [computer for pool in deployment["pools"] for computer in pool["computers"]]
     deployment["windows_services"] = _merge_services(deployment, computers)
     cms = deployment["cms"]
@@ -648,6 +651,32 @@ def _derive_deployment(deployment: dict[str, Any], host: dict[str, Any]) -> None
     if deployment["module"].lower() not in names:
         path = rf"{MODULE_ROOTS[product]}\{deployment['module']}"
         host["modules"].append(new_module(deployment["module"], deployment["module_version"], "msi", path))
+
+
+def _derive_sites(deployment: dict[str, Any]) -> None:
+    """Every pool's site exists; a federation route names an Edge pool of the topology."""
+    names = [site["name"].lower() for site in deployment["sites"]]
+    if len(set(names)) != len(names):
+        raise _fail("state.deployment.sites", "two sites have the same name")
+    edges = {pool["fqdn"].lower() for pool in deployment["pools"] if "EdgeServer" in pool["services"]}
+    for index, site in enumerate(deployment["sites"]):
+        route = site["federation_route"]
+        if route is not None and route.lower() not in edges:
+            raise _fail(f"state.deployment.sites[{index}].federation_route", f"not an Edge pool: {route}")
+    for pool in deployment["pools"]:
+        if pool["site"].lower() not in names:
+            names.append(pool["site"].lower())
+            deployment["sites"].append({"name": pool["site"], "federation_route": None})
+
+
+def federated_edge_pools(deployment: dict[str, Any]) -> list[str]:
+    """The distinct Edge pools the sites federate through (Move-CsUser accepts one at most)."""
+    found: list[str] = []
+    for site in deployment["sites"]:
+        route = site["federation_route"]
+        if route is not None and route.lower() not in found:
+            found.append(route.lower())
+    return found
 
 
 def _derive_users(deployment: dict[str, Any]) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import threading
+import time
 import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -343,6 +344,7 @@ class _Command:
     result: tuple[bytes, bytes, int] | None = None
     sent_out: int = 0
     sent_err: int = 0
+    run_seconds: float | None = None  # how long the host took to run it (the benchmark keeps it apart)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -490,7 +492,10 @@ class ShellService:
                     command.stdin_closed = ended = True
             if ended:
                 ran = self._run(command)
-        return self._reply(req, "<rsp:SendResponse/>", shell.shell_id, stdin_bytes=received, end=ended, ran=ran)
+        timing = {"run_ms": _ms(command.run_seconds)} if ran else {}
+        return self._reply(
+            req, "<rsp:SendResponse/>", shell.shell_id, stdin_bytes=received, end=ended, ran=ran, **timing
+        )
 
     def _run(self, command: _Command) -> bool:
         """Run the command on the host once (stdin is complete, or the client started reading); True if it ran now."""
@@ -501,11 +506,13 @@ class ShellService:
             if self.cmd_line_limit is not None and not command.skip_cmd_shell and len(line.raw) > self.cmd_line_limit:
                 command.result = (b"", CMD_LINE_TOO_LONG, 1)
                 return True
+            began = time.perf_counter()
             try:
                 outcome = self.host.run_command(line.command, list(line.arguments), bytes(command.stdin))
             except Exception as exc:  # a broken host must show up as a clear fault, not a hung client
                 raise WsmanFault(CODE_PROVIDER_FAILURE, "w:InternalError", f"lab host failed: {exc!r}") from exc
             command.result = (_as_bytes(outcome.stdout), _as_bytes(outcome.stderr), int(outcome.rc))
+            command.run_seconds = time.perf_counter() - began
             return True
 
     def _receive(self, req: WsmanRequest, user: str) -> WsmanReply:
@@ -514,6 +521,8 @@ class ShellService:
         command = self._find_command(shell, desired.get("CommandId") if desired is not None else None)
         ran = self._run(command)
         body, info = self._output_chunk(command, req.max_envelope)
+        if ran:
+            info["run_ms"] = _ms(command.run_seconds)
         return self._reply(req, body, shell.shell_id, command_id=command.command_id, ran=ran, **info)
 
     def _output_chunk(self, command: _Command, max_envelope: int) -> tuple[str, dict[str, Any]]:
@@ -566,3 +575,8 @@ class ShellService:
 def _as_bytes(value: bytes | str) -> bytes:
     """Hosts should return bytes; accept text too (as UTF-8) so a slip in a stub does not break the wire."""
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def _ms(seconds: float | None) -> float | None:
+    """A host run time for the journal, in milliseconds (None when the host never ran the command)."""
+    return None if seconds is None else round(seconds * 1000, 3)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from ..state import ACCESS_EDGE_FIELDS, HOSTING_PROVIDER_FIELDS, PRODUCTS, VERIFICATION_LEVELS
+from ..state import ACCESS_EDGE_FIELDS, HOSTING_PROVIDER_FIELDS, PRODUCTS, VERIFICATION_LEVELS, federated_edge_pools
 from ..values import PSObject, parse_datetime, wildcard
 from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
 from .signatures import documented
@@ -236,6 +236,30 @@ def get_sip_domain(shell: Shell, bound: Bound) -> list[Any]:
         for d in _deployment(shell)["sip_domains"]
         if wanted.match(d["name"])
     ]
+
+
+def get_site(shell: Shell, bound: Bound) -> list[Any]:
+    """Get-CsSite: one object per site, with the Edge pool it federates through.
+
+    Source: SkypeForBusiness/Get-CsSite.md @ 93336da2 (output Microsoft.Rtc.Management.Deploy.Internal.Site);
+    FederationRoute and its "EdgeServer:<pool FQDN>" form from Set-CsSite.md @ 93336da2. Identity "Site:<name>"
+    as Get-CsPool's Site shows it, DisplayName the site's name: assumed.
+    """
+    if not _published(shell):
+        return []
+    wanted = wildcard(bound.get("Identity") or bound.get("Filter") or "*")
+    rows = []
+    for site in _deployment(shell)["sites"]:
+        identity = f"Site:{site['name']}"
+        if wanted.match(identity) or wanted.match(site["name"]):
+            route = site["federation_route"]
+            props = {
+                "Identity": identity,
+                "DisplayName": site["name"],
+                "FederationRoute": f"EdgeServer:{route}" if route else None,
+            }
+            rows.append(PSObject(props, "Microsoft.Rtc.Management.Deploy.Internal.Site", identity))
+    return rows
 
 
 # --- hosting providers -------------------------------------------------------------------------
@@ -537,7 +561,7 @@ def move_user(shell: Shell, bound: Bound) -> list[Any]:
             "ConnectionError",
             identity,
         )
-    if moves["federated_edge_pools"] > 1:
+    if len(federated_edge_pools(deployment)) > 1:
         raise _move_error(
             "Multiple federated Edge pools were found. Skype for Business federation can only be enabled for a "
             "single Edge pool.",
@@ -703,6 +727,18 @@ CMDLETS: tuple[tuple[Cmdlet, tuple[str, ...] | None], ...] = (
             f"{XDS}.GetSipDomainCmdlet",
             _identity("Identity", local_store=False),
             _through_cms(get_sip_domain, "GetSipDomainCmdlet"),
+            "Identity",
+        ),
+        None,
+    ),
+    (
+        # Source: SkypeForBusiness/Get-CsSite.md @ 93336da2 (sets Identity and Filter; no -LocalStore)
+        Cmdlet(
+            "Get-CsSite",
+            "onprem",
+            f"{DEPLOY}.GetSiteCmdlet",
+            _identity("Identity", local_store=False),
+            _through_cms(get_site, "GetSiteCmdlet"),
             "Identity",
         ),
         None,

@@ -66,6 +66,23 @@ def test_services_of_unknown_computers_are_refused() -> None:
         make_state(deployment=deployment)
 
 
+def test_a_federation_route_must_name_an_edge_pool_and_every_pool_site_exists() -> None:
+    pools = [
+        {"fqdn": "pool01.contoso.local", "site": "Dublin"},
+        {"fqdn": "edge01.contoso.local", "site": "Dublin", "services": ["EdgeServer"]},
+    ]
+    deployment = {"product": "sfb2015", "build": "6.0.9319.619", "pools": pools}
+    bad = {**deployment, "sites": [{"name": "Dublin", "federation_route": "pool01.contoso.local"}]}
+    with pytest.raises(StateError, match=r"sites\[0\]\.federation_route.*not an Edge pool: pool01\.contoso\.local"):
+        make_state(deployment=bad)
+    good = {**deployment, "sites": [{"name": "Paris", "federation_route": "edge01.contoso.local"}]}
+    sites = make_state(deployment=good).deployment["sites"]
+    assert sites == [
+        {"name": "Paris", "federation_route": "edge01.contoso.local"},
+        {"name": "Dublin", "federation_route": None},
+    ]
+
+
 @pytest.mark.parametrize(("text", "message"), [("", "the state file is empty"), ("host: [", "not valid YAML")])
 def test_unreadable_files(tmp_path: Path, text: str, message: str) -> None:
     path = tmp_path / "state.yml"

@@ -294,6 +294,7 @@ def _office365(**changes: t.Any) -> dict[str, t.Any]:
         "hosts_ocs_users": True,
         "verification_level": "UseSourceVerification",
         "is_local": False,
+        "autodiscover_url": _checks.AUTODISCOVER_URL,
     }
     provider.update(changes)
     return provider
@@ -311,6 +312,127 @@ def test_drifted_hosting_provider_gets_a_set_with_only_the_drifted_values() -> N
         "Set-CsHostingProvider -Identity Office365 -EnabledSharedAddressSpace $true "
         "-VerificationLevel UseSourceVerification"
     )
+
+
+@pytest.mark.parametrize(
+    "autodiscover",
+    [None, "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc", "https://lyncdiscover.contoso.com"],
+)
+def test_a_missing_or_wrong_autodiscover_url_fails_with_the_exact_set_command(autodiscover: str | None) -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = [_office365(autodiscover_url=autodiscover)]
+    verdict = check(run(data)[0], "hosting_provider")
+    assert not verdict["passed"]
+    assert f"AutodiscoverUrl={autodiscover!r}" in verdict["detail"]
+    assert "-HostedMigrationOverrideUrl" in verdict["detail"]
+    assert verdict["remedy"] == (
+        "Set-CsHostingProvider -Identity Office365 "
+        "-AutodiscoverUrl https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"
+    )
+
+
+def test_the_autodiscover_url_is_compared_without_regard_to_case() -> None:
+    data = state("sfb2019-teams")
+    data["deployment"]["hosting_providers"] = [_office365(autodiscover_url=_checks.AUTODISCOVER_URL.upper())]
+    verdict = check(run(data)[0], "hosting_provider")
+    assert verdict["passed"], verdict
+    assert "AutodiscoverUrl" in verdict["detail"]
+
+
+@pytest.mark.parametrize(
+    ("proxy_fqdn", "url"),
+    [
+        ("sipfed.online.lync.com", "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"),
+        (
+            "SIPFED.online.gov.skypeforbusiness.us",
+            "https://webdir.online.gov.skypeforbusiness.us/Autodiscover/AutodiscoverService.svc/root",
+        ),
+        (
+            "sipfed.online.partner.lync.cn",
+            "https://webdir.online.partner.lync.cn/Autodiscover/AutodiscoverService.svc/root",
+        ),
+        ("sip.partner.example", "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"),
+    ],
+)
+def test_the_expected_autodiscover_url_is_the_providers_cloud(proxy_fqdn: str, url: str) -> None:
+    assert _checks.expected_autodiscover_url(proxy_fqdn) == url
+
+
+# --------------------------------------------------------------------------- federated Edge pools
+
+
+def _with_edges(data: dict[str, t.Any], routes: dict[str, str | None]) -> dict[str, t.Any]:
+    """Add an Edge pool per route target and the sites with their federation routes."""
+    deployment = data["deployment"]
+    for fqdn in sorted({route for route in routes.values() if route}):
+        deployment["pools"].append({"fqdn": fqdn, "site": "Dublin", "services": ["EdgeServer"], "computers": [fqdn]})
+    deployment["sites"] = [{"name": name, "federation_route": route} for name, route in routes.items()]
+    return data
+
+
+def test_two_federated_edge_pools_fail_with_the_set_cssite_commands() -> None:
+    data = _with_edges(
+        state("sfb2019-teams"),
+        {"Dublin": "edge01.fabrikam.local", "Paris": "edge02.fabrikam.local", "Oslo": "edge01.fabrikam.local"},
+    )
+    result = run(data)[0]
+    verdict = check(result, "edge_federation")
+    assert not verdict["passed"]
+    assert "2 Edge pools are federated" in verdict["detail"]
+    assert "Site:Paris -> edge02.fabrikam.local" in verdict["detail"]
+    assert "Set-CsSite -Identity Site:Paris -FederationRoute EdgeServer:edge01.fabrikam.local" in verdict["remedy"]
+    assert "Site:Dublin -FederationRoute" not in verdict["remedy"]
+    assert facts(result)["federated_edge_pools"] == ["edge01.fabrikam.local", "edge02.fabrikam.local"]
+    assert "edge_federation" in facts(result)["failed_checks"]
+
+
+@pytest.mark.parametrize(
+    ("routes", "words"),
+    [
+        ({"Dublin": "edge01.fabrikam.local", "Oslo": "edge01.fabrikam.local"}, "Edge pool edge01.fabrikam.local"),
+        ({"Dublin": None}, "no Edge pool"),
+    ],
+)
+def test_one_or_no_federated_edge_pool_passes(routes: dict[str, str | None], words: str) -> None:
+    verdict = check(run(_with_edges(state("sfb2019-teams"), routes))[0], "edge_federation")
+    assert verdict["passed"], verdict
+    assert words in verdict["detail"]
+
+
+def test_unreadable_sites_fail_the_edge_federation_check() -> None:
+    data = state("sfb2019-teams")
+    data["faults"] = {"cmdlet_errors": {"Get-CsSite": "Access denied: not a member of RTCUniversalReadOnlyAdmins."}}
+    found = facts(run(data)[0])
+    assert found["sites"] is None and found["federated_edge_pools"] is None
+    assert found["failed_checks"] == ["edge_federation"]
+    assert "Get-CsSite failed: Access denied" in check(run(data)[0], "edge_federation")["detail"]
+
+
+# --------------------------------------------------------------------------- MFA with old builds
+
+
+@pytest.mark.parametrize(
+    ("product", "build", "supported"),
+    [
+        ("lync2013", "5.0.8308.1182", False),
+        ("sfb2015", "6.0.9319.601", False),
+        ("sfb2015", "6.0.9319.619", True),
+        ("sfb2019", "7.0.2046.385", True),
+        ("sfb2015", None, None),
+        (None, None, None),
+    ],
+)
+def test_mfa_moves_need_sfb2015_cu12_or_sfb2019(product: str | None, build: str | None, supported: bool | None) -> None:
+    assert _checks.mfa_moves_supported(product, build) is supported
+
+
+def test_lync2013_readiness_states_that_moves_cannot_use_an_mfa_admin() -> None:
+    result = run(state("lync2013-ready"))[0]
+    assert facts(result)["mfa_moves_supported"] is False
+    verdict = check(result, "build_minimum")
+    assert verdict["passed"]
+    assert _checks.MFA_UNSUPPORTED in verdict["detail"]
+    assert _checks.MFA_UNSUPPORTED not in check(run(state("sfb2019-teams"))[0], "build_minimum")["detail"]
 
 
 def test_hosting_provider_with_a_wrong_proxy_must_be_recreated() -> None:
@@ -472,6 +594,7 @@ def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: boo
                 "management_module",
                 "topology_published",
                 "pools_present",
+                "edge_federation",
                 "services_running",
                 "hosting_provider",
                 "access_edge",
@@ -484,7 +607,7 @@ def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: boo
             ["management_module", "services_running", "powershell_version"],
         ),
         (["services", "!services"], [*MINIMAL_STEPS, "windows_services"], None),
-        ("connectors,topology", [*MINIMAL_STEPS, "topology", "pools", "sip_domains", "connectors"], None),
+        ("connectors,topology", [*MINIMAL_STEPS, "topology", "pools", "sip_domains", "sites", "connectors"], None),
     ],
 )
 def test_gather_subset_sends_only_the_wanted_steps(subset: t.Any, steps: list[str], checks: list[str] | None) -> None:

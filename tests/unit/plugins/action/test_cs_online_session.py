@@ -45,6 +45,7 @@ def test_legacy_connector_reports_the_tenant_and_closes_the_session() -> None:
         "sip_domain_status": {"contoso.com": "Enabled", "contoso.onmicrosoft.com": "Disabled"},
         "identity": f"OU={CONTOSO},OU=OCS Tenants,DC=lync0e001,DC=local",
         "hosted_migration_url": "https://admin0e.online.lync.com/HostedMigration/hostedmigrationService.svc",
+        "hosted_migration_url_note": None,
     }
     assert result["connector"] == "lync_online_connector"
     assert result["module_version"] == "5.0.8308.857"
@@ -91,6 +92,10 @@ def test_certificate_auth_with_microsoft_teams() -> None:
     assert tenant["sip_domain_status"] == {"fabrikam.com": "Enabled", "fabrikam.onmicrosoft.com": "Disabled"}
     assert tenant["identity"] is None
     assert tenant["hosted_migration_url"] is None
+    # Not derivable with MicrosoftTeams 3.0+: the result says why, and why the AutodiscoverUrl makes it unneeded.
+    assert tenant["hosted_migration_url_note"] == _session.HOSTED_MIGRATION_URL_NOTE
+    assert "MicrosoftTeams 3.0.0 and later" in tenant["hosted_migration_url_note"]
+    assert "AutodiscoverUrl" in tenant["hosted_migration_url_note"]
     assert result["connector"] == "microsoft_teams"
     assert result["module_version"] == "6.4.0"
     assert result["session_closed"] is True
@@ -108,6 +113,7 @@ def test_old_microsoft_teams_still_reports_the_identity() -> None:
     assert result["tenant"]["hosted_migration_url"] == (
         "https://admin2a.online.lync.com/HostedMigration/hostedmigrationService.svc"
     )
+    assert result["tenant"]["hosted_migration_url_note"] is None
     assert result["module_version"] == "2.6.0"
 
 
@@ -274,7 +280,9 @@ def test_mfa_account_is_sent_to_certificate_auth() -> None:
     assert result["msg"] == (
         "The account admin@fabrikam.onmicrosoft.com requires multi-factor authentication, which cannot be answered "
         "over a non-interactive WinRM session. Use certificate authentication with connector=microsoft_teams: set "
-        "certificate_thumbprint, application_id and tenant_id (MicrosoftTeams 4.7.1 or later)."
+        "certificate_thumbprint, application_id and tenant_id (MicrosoftTeams 4.7.1 or later). Moving users "
+        "(Move-CsUser -Credential) still needs a tenant admin (Global Administrator, or Teams Administrator together "
+        "with User Administrator) that signs in without MFA from this server."
     )
     assert "Tenant-Adm1n-Passw0rd!" not in json.dumps(result)
     assert_closed(lab)
@@ -335,7 +343,7 @@ def test_tenant_read_failure_is_explained_and_the_session_closed() -> None:
     assert result["msg"].startswith("The session opened but Get-CsTenant failed:")
     assert result["reason"] == "insufficient_rights"
     assert f"{ADMIN} may open a session but not read the tenant (Access is denied)" in result["msg"]
-    assert "Teams administrator role" in result["msg"]
+    assert "Global Administrator, or Teams Administrator together with User Administrator" in result["msg"]
     assert result["error_record"]["message"] == "Access is denied."
     assert result["session_closed"] is True
     assert "tenant" not in result

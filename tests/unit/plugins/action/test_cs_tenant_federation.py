@@ -392,7 +392,7 @@ def test_a_failing_read_sends_no_set(name: str, auth: dict[str, t.Any]) -> None:
     msg = failed(result, "insufficient_rights")
     assert msg.startswith("Could not read the tenant federation configuration:")
     assert "may open a session but not read it (Access is denied)" in msg
-    assert "Teams administrator role" in msg
+    assert "Global Administrator, or Teams Administrator together with User Administrator" in msg
     assert "federation" not in result
     assert lab.sets() == []
     assert lab.changes() == []

@@ -169,7 +169,11 @@ def test_throttling_beyond_the_retries_fails_those_users() -> None:
     ("change", "reason", "hint"),
     [
         ({"moves": {"tls12": False}}, "tls12_required", "SchUseStrongCrypto"),
-        ({"moves": {"federated_edge_pools": 2}}, "multiple_edge_pools", "Topology Builder"),
+        (
+            {"sites": {"Dublin": "edge01.fabrikam.local", "Paris": "edge02.fabrikam.local"}},
+            "multiple_edge_pools",
+            "Topology Builder",
+        ),
         ({"provider_autodiscover": None}, "hosted_migration_url", "hosted_migration_override_url"),
         ({"password": "wrong"}, "invalid_credentials", "Check username and password"),
         ({"mfa": True}, "mfa_required", "Conditional Access"),
@@ -179,6 +183,12 @@ def test_throttling_beyond_the_retries_fails_those_users() -> None:
 def test_a_blocker_stops_after_the_batch_that_met_it(change: dict[str, t.Any], reason: str, hint: str) -> None:
     data = state("sfb2019-move")
     data["deployment"]["moves"] = change.get("moves", {})
+    for name, edge in change.get("sites", {}).items():
+        # Two sites federating through two Edge pools (Get-CsSite FederationRoute): Move-CsUser refuses.
+        data["deployment"]["pools"].append(
+            {"fqdn": edge, "site": name, "services": ["EdgeServer"], "computers": [edge]}
+        )
+        data["deployment"].setdefault("sites", []).append({"name": name, "federation_route": edge})
     if "provider_autodiscover" in change:
         data["deployment"]["hosting_providers"][0]["autodiscover_url"] = None
     if change.get("mfa"):
@@ -277,3 +287,27 @@ def test_duplicates_are_moved_once_and_the_password_never_shows() -> None:
     assert MOVER_PASSWORD not in command + " ".join(arguments)
     assert MOVER_PASSWORD not in str(result)
     assert MOVER_PASSWORD not in str(lab.journal.select())
+
+
+@pytest.mark.parametrize(
+    ("username", "override", "warned"),
+    [
+        ("mover@fabrikam.com", None, True),
+        ("mover@fabrikam.com", "https://admin2a.online.lync.com/HostedMigration/hostedmigrationService.svc", False),
+        ("Mover@Fabrikam.OnMicrosoft.com", None, False),
+    ],
+)
+def test_an_admin_outside_onmicrosoft_without_override_is_warned(
+    username: str, override: str | None, warned: bool
+) -> None:
+    """ "Move users from the cloud to on-premises": such an admin needs -HostedMigrationOverrideUrl."""
+    args = {**LOGON, "users": ONLINE, "username": username}
+    if override:
+        args["hosted_migration_override_url"] = override
+    result, _connection = Lab("sfb2019-move").run(args, check_mode=True)
+    warnings = [w for w in result.get("warnings", []) if "*.onmicrosoft.com" in w]
+    assert bool(warnings) is warned, result.get("warnings")
+    if warned:
+        assert warnings[0].startswith("mover@fabrikam.com is not a *.onmicrosoft.com account")
+        assert "Set-CsHostingProvider -Identity <provider> -AutodiscoverUrl" in warnings[0]
+    assert all(u["status"] == "would_move" for u in result["users"])
