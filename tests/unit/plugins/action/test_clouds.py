@@ -45,6 +45,7 @@ def tenant_in(cloud: str) -> dict[str, t.Any]:
     data["tenant"]["cloud"] = cloud
     data["tenant"]["admins"][0]["mfa_required"] = False
     data["deployment"]["hosting_providers"][0]["proxy_fqdn"] = SIPFEDS[cloud]
+    data["deployment"]["hosting_providers"][0]["autodiscover_url"] = _clouds.get(cloud).autodiscover_url
     return data
 
 
