@@ -47,8 +47,11 @@ options:
     type: str
   certificate_thumbprint:
     description:
-      - Thumbprint of a certificate with private key in the certificate store of the connecting account on
-        the host, registered on an Azure AD application (app-only authentication).
+      - Thumbprint (40 hexadecimal digits; spaces are ignored) of a certificate with private key, registered on
+        an Azure AD application (app-only authentication). The host looks it up in C(Cert:\LocalMachine\My),
+        then in C(Cert:\CurrentUser\My) of the connecting account; the connecting account must be able to read
+        the private key. MicrosoftTeams 4.9.2 and later receive the certificate itself (C(-Certificate)); older
+        versions look the thumbprint up in C(Cert:\CurrentUser\My) only.
       - Requires O(application_id) and O(tenant_id), and O(connector=microsoft_teams) or O(connector=auto).
     type: str
   application_id:

@@ -308,6 +308,19 @@ ansible_facts:
               installed, null when it could not be read (see RV(ansible_facts.cs_deployment.errors)).
           type: int
           sample: 528049
+        strong_crypto:
+          description:
+            - The .NET Framework 4.x TLS settings in both registry views, C(native)
+              (C(HKLM:\SOFTWARE\Microsoft\.NETFramework\v4.0.30319)) and C(wow6432) (its C(WOW6432Node) twin);
+              each a dict of C(sch_use_strong_crypto) and C(system_default_tls_versions) (null when not set), or
+              null when the key could not be read.
+            - C(enabled) is true when each view has either value set to 1 (.NET then offers TLS 1.2, which
+              Move-CsUser requires), null when a view could not be read.
+          type: dict
+          sample:
+            native: {sch_use_strong_crypto: 1, system_default_tls_versions: 1}
+            wow6432: {sch_use_strong_crypto: null, system_default_tls_versions: null}
+            enabled: false
         os:
           description: The operating system (C(Win32_OperatingSystem)).
           type: dict
@@ -339,7 +352,9 @@ ansible_facts:
               V(online_connector) (MicrosoftTeams 6.2.1 or later, which Move-CsUser needs; legacy connectors are
               named as retired),
               V(powershell_version) (Windows PowerShell 5.1 and .NET Framework 4.7.2, needed by every
-              MicrosoftTeams release since 1.1.4).
+              MicrosoftTeams release since 1.1.4),
+              V(strong_crypto) (SchUseStrongCrypto or SystemDefaultTlsVersions set to 1 in both registry views, so
+              that .NET offers TLS 1.2, which Move-CsUser requires).
             - C(remedy) is empty for a passed check.
           type: list
           elements: dict

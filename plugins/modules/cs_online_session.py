@@ -168,9 +168,10 @@ attempts:
 reason:
   description:
     - Machine-readable cause of a failure, for example V(invalid_credentials), V(mfa_required),
-      V(connector_missing), V(endpoint_discovery), V(concurrent_shells), V(certificate_not_found) or
-      V(application_not_found) when the session could not be opened, and V(insufficient_rights) or
-      V(tenant_not_found) when it opened but C(Get-CsTenant) failed or returned nothing.
+      V(connector_missing), V(endpoint_discovery), V(concurrent_shells), V(certificate_not_found),
+      V(certificate_private_key_missing), V(certificate_needs_user_store) or V(application_not_found)
+      when the session could not be opened,
+      and V(insufficient_rights) or V(tenant_not_found) when it opened but C(Get-CsTenant) failed or returned nothing.
   returned: failure
   type: str
   sample: mfa_required

@@ -27,6 +27,26 @@ LEGACY_CONNECTORS = tuple(connector.module for connector in _online.CONNECTORS.v
 TEAMS_MINIMUM = "6.2.1"
 NET472_RELEASE = 461808
 
+# Move-CsUser needs TLS 1.2 (Move-CsUser.md @ 93336da2, NOTES: "requires TLS 1.2. TLS 1.0 and TLS 1.1 have been
+# deprecated"), and .NET Framework 4.x offers it to Windows PowerShell only when strong crypto is configured in
+# both registry views ("Transport Layer Security (TLS) best practices with .NET Framework", SchUseStrongCrypto and
+# SystemDefaultTlsVersions; learn.microsoft.com/dotnet/framework/network-programming/tls).
+STRONG_CRYPTO_KEYS = {
+    "native": r"HKLM:\SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
+    "wow6432": r"HKLM:\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319",
+}
+STRONG_CRYPTO_VALUES = ("SchUseStrongCrypto", "SystemDefaultTlsVersions")
+STRONG_CRYPTO_FACTS = {
+    "SchUseStrongCrypto": "sch_use_strong_crypto",
+    "SystemDefaultTlsVersions": "system_default_tls_versions",
+}
+SET_STRONG_CRYPTO = (
+    "Set the REG_DWORD values SchUseStrongCrypto = 1 and SystemDefaultTlsVersions = 1 under both "
+    + " and ".join(STRONG_CRYPTO_KEYS.values())
+    + " (regedit, or a Group Policy registry preference), then restart the Lync Server services or the server so "
+    "that every process reads them."
+)
+
 # Hosting provider property -> value the hybrid configuration documents for Office 365.
 HOSTING_PROVIDER_WANTED: dict[str, tuple[str, t.Any]] = {
     "enabled": ("Enabled", True),
@@ -441,6 +461,32 @@ def powershell_version(facts: Facts, errors: Errors) -> Check:
     return Check("powershell_version", True, f"Windows PowerShell {version}{dotnet}.")
 
 
+def strong_crypto_on(values: dict[str, t.Any]) -> bool:
+    """Either value set to 1 makes .NET Framework 4.x offer TLS 1.2 in that registry view."""
+    return any(values.get(fact) == 1 for fact in STRONG_CRYPTO_FACTS.values())
+
+
+def strong_crypto(facts: Facts, errors: Errors) -> Check:
+    """Move-CsUser needs TLS 1.2, which .NET Framework 4.x offers only with strong crypto configured."""
+    found = facts.get("strong_crypto") or {}
+    unreadable = [view for view in STRONG_CRYPTO_KEYS if found.get(view) is None]
+    if unreadable:
+        why = "; ".join(errors.get(f"dotnet_tls_{view}", "no output") for view in unreadable)
+        return Check(
+            "strong_crypto", False, f"The .NET strong-crypto settings could not be read: {why}", SET_STRONG_CRYPTO
+        )
+    missing = [key for view, key in STRONG_CRYPTO_KEYS.items() if not strong_crypto_on(found[view])]
+    if missing:
+        return Check(
+            "strong_crypto",
+            False,
+            f"Neither SchUseStrongCrypto nor SystemDefaultTlsVersions is 1 under {' nor '.join(missing)}: .NET "
+            "Framework offers Windows PowerShell SSL 3.0 and TLS 1.0 only, and Move-CsUser requires TLS 1.2.",
+            SET_STRONG_CRYPTO,
+        )
+    return Check("strong_crypto", True, ".NET strong crypto is configured in both registry views (TLS 1.2).")
+
+
 # Check id -> (subset it needs or None for always, function). The order is the result's order.
 CHECKS: tuple[tuple[str, str | None, t.Callable[[Facts, Errors], Check]], ...] = (
     ("management_module", None, management_module),
@@ -454,6 +500,7 @@ CHECKS: tuple[tuple[str, str | None, t.Callable[[Facts, Errors], Check]], ...] =
     ("access_edge", "federation", access_edge),
     ("online_connector", "connectors", online_connector),
     ("powershell_version", None, powershell_version),
+    ("strong_crypto", None, strong_crypto),
 )
 CHECK_IDS = tuple(check_id for check_id, _subset, _function in CHECKS)
 

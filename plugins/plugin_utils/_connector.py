@@ -670,7 +670,7 @@ _RULES: tuple[tuple[str, str, str, str], ...] = (
         "repository_unreachable",
         r"Unable to resolve package source|Unable to download from URI|could not establish trust|underlying connection",
         "The host could not reach the repository '{source}'.",
-        "Check proxy and firewall; the PowerShell Gallery needs TLS 1.2 (enable SchUseStrongCrypto for .NET). "
+        "Check proxy and firewall (the runner already enables TLS 1.2, which the PowerShell Gallery needs). "
         "Offline servers can use an internal repository or a folder written by Save-Module.",
     ),
     (
@@ -707,6 +707,27 @@ def diagnose_change(record: _runner.ErrorRecord, verb: str, **context: str) -> D
         if re.search(pattern, text, re.IGNORECASE):
             return Diagnosis(reason, cause.format(**context), remedy.format(**context))
     return Diagnosis("host_error", f"Could not {verb} {context['module']}: {record.message.rstrip('.')}.", "")
+
+
+# The failures a repository gives when the process cannot speak TLS 1.2 (the PowerShell Gallery requires it).
+TLS_SYMPTOMS = ("module_not_in_repository", "repository_unreachable", "nuget_provider_missing")
+
+
+def _without_tls12(found: Diagnosis, response: _runner.Response, options: Options) -> Diagnosis:
+    """A repository failure where the runner could not enable TLS 1.2 is explained by that, not by the repository.
+
+    The runner adds TLS 1.2 to the process before Install-Module; only a .NET Framework without it
+    (4.0, before 4.5) refuses, and then the gallery answers "no match" for every module.
+    """
+    if response.tls_error is None or found.reason not in TLS_SYMPTOMS:
+        return found
+    return Diagnosis(
+        "tls12_unavailable",
+        f"Windows PowerShell on the host could not enable TLS 1.2 ({response.tls_error.message.rstrip('.')}), which "
+        f"the repository '{options.source}' needs; {found.cause[0].lower()}{found.cause[1:]}",
+        "Install .NET Framework 4.5 or later (4.8) and set SchUseStrongCrypto = 1 under "
+        "HKLM:\\SOFTWARE\\Microsoft\\.NETFramework\\v4.0.30319, or install from a folder written by Save-Module.",
+    )
 
 
 def _fail_step(step: _runner.StepResult, what: str) -> t.NoReturn:
@@ -802,9 +823,8 @@ def _install(action: ActionBase, options: Options, before: list[ModuleCopy], pla
     for step_id in ("folder", "install"):
         step = response.steps.get(step_id)
         if step is not None and step.error is not None:
-            raise HostError(
-                diagnose_change(step.error, "install", ps_version=response.ps_version, **context), step.error
-            )
+            found = diagnose_change(step.error, "install", ps_version=response.ps_version, **context)
+            raise HostError(_without_tls12(found, response, options) if step_id == "install" else found, step.error)
     reboot_required = False
     if options.source_type == "msi":
         first = response.step("install").first()

@@ -102,6 +102,11 @@ READS: tuple[Read, ...] = (
         {"LiteralPath": r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full", "Name": "Release"},
         ("Release",),
     ),
+    # .NET strong crypto, both registry views (tls_crypto_views): Move-CsUser needs TLS 1.2.
+    *(
+        Read(f"dotnet_tls_{view}", None, "Get-ItemProperty", {"LiteralPath": key}, _checks.STRONG_CRYPTO_VALUES)
+        for view, key in _checks.STRONG_CRYPTO_KEYS.items()
+    ),
     Read("patch_version", "build", "Get-CsServerPatchVersion", select=("ComponentName", "Version")),
     # Key by key: in Windows PowerShell 5.1 one malformed value under any Uninstall key fails a wildcard
     # Get-ItemProperty over all of them (PowerShell/PowerShell#9552), and on Lync 2013 this is the only build source.
@@ -290,15 +295,16 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...], cloud: str |
         "online_connectors": _rows(steps, "connectors", {"Name": "name", "Version": "version", "ModuleBase": "path"}),
         "powershell_version": response.ps_version or None,
         "dotnet_release": _dotnet_release(steps["dotnet"]),
+        "strong_crypto": _strong_crypto(steps),
         "os": _os(steps["os"]),
         "errors": [_error_entry(read, steps[read.id]) for read in READS if _failed(read, steps)],
     }
     # Unreadable items of a key-by-key read (a malformed registry value) are listed in errors too, named by their item,
-    # but the read answered for every other item.
+    # but the read answered for every other item. A read none of whose items answered failed as a whole (listed above).
     facts["errors"] += [
         {"step": read.id, "cmdlet": read.cmdlet, **record.to_result()}
         for read in READS
-        if read.id in steps
+        if read.id in steps and steps[read.id].ok
         for record in steps[read.id].item_errors
     ]
     for entry in facts["errors"]:
@@ -388,6 +394,28 @@ def _dotnet_release(step: _runner.StepResult) -> int | None:
     row = step.first()
     value = row.get("Release") if isinstance(row, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _strong_crypto(steps: dict[str, _runner.StepResult]) -> dict[str, t.Any]:
+    """SchUseStrongCrypto and SystemDefaultTlsVersions per registry view, and whether both views give TLS 1.2.
+
+    ``enabled`` is None when a view could not be read. Either value set to 1 lets .NET Framework 4.x offer
+    TLS 1.2 ("Transport Layer Security (TLS) best practices with .NET Framework").
+    """
+    views: dict[str, t.Any] = {}
+    for view in _checks.STRONG_CRYPTO_KEYS:
+        step = steps[f"dotnet_tls_{view}"]
+        row = step.first() if step.ok else None
+        if step.ok:
+            row = row if isinstance(row, dict) else {}
+            views[view] = {_checks.STRONG_CRYPTO_FACTS[name]: row.get(name) for name in _checks.STRONG_CRYPTO_VALUES}
+        else:
+            views[view] = None
+    readable = [values for values in views.values() if values is not None]
+    enabled = None
+    if len(readable) == len(views):
+        enabled = all(_checks.strong_crypto_on(values) for values in readable)
+    return {**views, "enabled": enabled}
 
 
 def _error_entry(read: Read, step: _runner.StepResult) -> dict[str, t.Any]:

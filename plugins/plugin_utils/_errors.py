@@ -98,12 +98,39 @@ _RULES: tuple[_Rule, ...] = (
         "deployment lyncdiscover points at the on-premises servers.",
         "Set override_admin_domain to the tenant's initial domain (contoso.onmicrosoft.com).",
     ),
+    # The runner's own lookup (LocalMachine\My, then CurrentUser\My) before Connect-MicrosoftTeams is called.
+    _rule(
+        "certificate_not_found",
+        r"LyncHybrid\.CertificateNotFound",
+        "The certificate {certificate} is neither in Cert:\\LocalMachine\\My nor in Cert:\\CurrentUser\\My of the "
+        "connecting account on this host, so no logon as application {application} was attempted.",
+        "Import it from its .pfx file, with the private key, into the machine store Cert:\\LocalMachine\\My and "
+        "give the connecting account read access to the key "
+        "(certlm.msc, Manage Private Keys); check that certificate_thumbprint is the certificate's thumbprint.",
+    ),
+    _rule(
+        "certificate_private_key_missing",
+        r"LyncHybrid\.CertificatePrivateKeyMissing",
+        "The certificate {certificate} is on this host, but without its private key.",
+        "Import it again from its .pfx file, with the private key, into Cert:\\LocalMachine\\My and give the "
+        "connecting account read access to the key (certlm.msc, Manage Private Keys).",
+    ),
+    _rule(
+        "certificate_needs_user_store",
+        r"LyncHybrid\.CertificateNeedsUserStore",
+        "The certificate {certificate} is only in Cert:\\LocalMachine\\My, but the installed MicrosoftTeams has "
+        "no -Certificate parameter (added in 4.9.2-preview) and looks a thumbprint up in Cert:\\CurrentUser\\My "
+        "only, so no logon as application {application} was attempted.",
+        "Update MicrosoftTeams (the connector module's default minimum, 6.2.1, has -Certificate), or import the "
+        "certificate with its private key into Cert:\\CurrentUser\\My of the connecting account.",
+    ),
     _rule(
         "certificate_not_found",
         r"certificate.*(not found|could not be found|no certificate)|Cannot find certificate|AADSTS700027",
         "The certificate {certificate} was not found or not accepted for application {application}.",
-        "Import the certificate with its private key into Cert:\\LocalMachine\\My (or the connecting user's "
-        "store) on this host and register it on the Azure AD application.",
+        "Import the certificate with its private key into Cert:\\LocalMachine\\My on this host and register it on "
+        "the Azure AD application. MicrosoftTeams before 4.9.2 has no -Certificate and looks the thumbprint up in "
+        "the connecting user's store (Cert:\\CurrentUser\\My) only: update MicrosoftTeams.",
     ),
     _rule(
         "application_not_found",

@@ -10,6 +10,7 @@ tenant's limit of three concurrent sessions per admin.
 from __future__ import annotations
 
 import dataclasses
+import re
 import time
 import typing as t
 
@@ -90,6 +91,11 @@ def check_options(args: dict[str, t.Any]) -> None:
     if args["retries"] < 0 or args["delay"] < 0:
         raise AnsibleActionFail("The options 'retries' and 'delay' must be zero or more.")
     certificate = args.get("certificate_thumbprint") is not None
+    if certificate and not re.fullmatch(r"[0-9A-F]{40}", thumbprint(args["certificate_thumbprint"])):
+        raise AnsibleActionFail(
+            f"certificate_thumbprint '{args['certificate_thumbprint']}' is not a certificate thumbprint: expected 40 "
+            "hexadecimal digits (the SHA-1 thumbprint, as Get-ChildItem Cert:\\LocalMachine\\My shows it)."
+        )
     if certificate and args["connector"] not in ("auto", "microsoft_teams"):
         raise AnsibleActionFail(
             "Certificate authentication needs connector=microsoft_teams: the legacy connectors "
@@ -159,12 +165,11 @@ def candidates(args: dict[str, t.Any]) -> tuple[Connector, ...]:
 def session(connector: Connector, args: dict[str, t.Any], commands: t.Iterable[str]) -> _runner.OnlineSession:
     """The runner's description of the session for one connector."""
     params: dict[str, t.Any]
+    certificate = None
     if args.get("certificate_thumbprint"):
-        params = {
-            "CertificateThumbprint": args["certificate_thumbprint"],
-            "ApplicationId": args["application_id"],
-            "TenantId": args["tenant_id"],
-        }
+        # The runner finds the certificate (LocalMachine\My first) and adds -Certificate or -CertificateThumbprint.
+        certificate = thumbprint(args["certificate_thumbprint"])
+        params = {"ApplicationId": args["application_id"], "TenantId": args["tenant_id"]}
     else:
         params = {"Credential": _runner.credential(args["username"], args["password"])}
     environment = _clouds.get(args.get("cloud")).teams_environment
@@ -180,7 +185,17 @@ def session(connector: Connector, args: dict[str, t.Any], commands: t.Iterable[s
         import_session=connector.legacy,
         commands=tuple(commands) if connector.legacy else (),
         disconnect=None if connector.legacy else "Disconnect-MicrosoftTeams",
+        certificate=certificate,
     )
+
+
+def thumbprint(value: str) -> str:
+    """A thumbprint as the certificate store writes it: hex digits in upper case, no spaces.
+
+    Copied from the certificate dialog, a thumbprint often carries spaces or an invisible
+    left-to-right mark; either would never match the store's Thumbprint property.
+    """
+    return "".join(char for char in value if char.isalnum()).upper()
 
 
 def retirement_warnings(args: dict[str, t.Any]) -> list[str]:

@@ -104,6 +104,10 @@ class OnlineResult:
     module_version: str | None
     seconds: float | None
     close_error: ErrorRecord | None
+    # Certificate logon: where the runner found the certificate (LocalMachine\My or CurrentUser\My) and
+    # which Connect-MicrosoftTeams parameter carried it (Certificate, or CertificateThumbprint before 4.9.2).
+    certificate_store: str | None = None
+    certificate_parameter: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +117,10 @@ class Response:
     online: OnlineResult | None
     steps: dict[str, StepResult]
     error: ErrorRecord | None
+    # The process's [Net.ServicePointManager]::SecurityProtocol after the runner added TLS 1.2 ("Ssl3, Tls, Tls12"),
+    # or why it could not (tls_error): a gallery install or a tenant logon then fails for want of TLS 1.2.
+    tls_protocols: str | None = None
+    tls_error: ErrorRecord | None = None
 
     def step(self, step_id: str) -> StepResult:
         try:
@@ -164,10 +172,13 @@ class OnlineSession:
     commands: tuple[str, ...] = ()
     disconnect: str | None = None
     prefix: str = "LyncHybrid"
+    # A thumbprint the runner resolves in LocalMachine\My, then CurrentUser\My, and hands to the connect cmdlet.
+    certificate: str | None = None
 
     def to_wire(self) -> dict[str, t.Any]:
         return {
             "module": self.module,
+            "certificate": self.certificate,
             "connect": {"cmdlet": self.connect_cmdlet, "params": self.connect_params},
             "import_session": self.import_session,
             "prefix": self.prefix,
@@ -192,7 +203,17 @@ class Request:
 
 def credential(username: str, password: str) -> dict[str, t.Any]:
     """Mark a value the runner turns into a PSCredential (JSON cannot carry one)."""
+    if password is None:
+        raise AnsibleActionFail(missing_secret(f"the password of {username}"))
     return {"$credential": {"username": username, "password": password}}
+
+
+def missing_secret(what: str) -> str:
+    """Why a null secret is refused: sent as text it would become the password "None"."""
+    return (
+        f"No value for {what} (it is null): nothing was sent to the host. Set it, for example from a vault "
+        "variable, and check that the variable is defined for this host."
+    )
 
 
 def encode_payload(request: Request) -> bytes:
@@ -219,6 +240,9 @@ def _extract_secrets(value: t.Any, secrets: list[str]) -> t.Any:
     """``value`` with each credential password and SecureString text moved to ``secrets`` (by reference)."""
 
     def reference(secret: t.Any) -> dict[str, int]:
+        if secret is None:
+            # str(None) would log on with the password "None" and fail as a wrong password, or worse, not fail.
+            raise AnsibleActionFail(missing_secret("a password or secure value"))
         secrets.append(str(secret))
         return {SECRET: len(secrets) - 1}
 
@@ -268,6 +292,13 @@ def execute(action: ActionBase, request: Request) -> Response:
 # `$input | Out-String` reads numbers instead of the request; and it keeps one runspace for
 # every task of a play, so one task's tenant connection and preferences reach the next.
 UNSUPPORTED_CONNECTIONS = {
+    # ssh (ansible-core connection/ssh.py) hands the command line to the SSH server's default shell as it is, not
+    # as -EncodedCommand: Windows OpenSSH starts cmd.exe unless DefaultShell is set to powershell.exe, and cmd.exe
+    # cannot run the runner's one-line PowerShell command, so the result depends on the host's configuration.
+    "ssh": (
+        "its command line reaches the SSH server's default shell unencoded, which runs the runner only when "
+        "Windows OpenSSH's DefaultShell is powershell.exe, and the collection is tested over WinRM only"
+    ),
     "psrp": (
         "it hands standard input to PowerShell as byte arrays, which the runner cannot read, "
         "and keeps one PowerShell runspace for all tasks, so one task's tenant session would outlive it"
@@ -365,11 +396,15 @@ def _response_from_wire(data: dict[str, t.Any]) -> Response:
             module_version=online.get("module_version"),
             seconds=online.get("seconds"),
             close_error=ErrorRecord.from_wire(online.get("close_error")),
+            certificate_store=online.get("certificate_store"),
+            certificate_parameter=online.get("certificate_parameter"),
         )
         if online
         else None,
         steps=steps,
         error=ErrorRecord.from_wire(data.get("error")),
+        tls_protocols=(data.get("tls") or {}).get("protocols"),
+        tls_error=ErrorRecord.from_wire((data.get("tls") or {}).get("error")),
     )
 
 

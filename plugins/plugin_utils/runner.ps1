@@ -165,7 +165,7 @@ function Invoke-LhEach {
     # A failing call costs only its own item (reported with the item as its target): in
     # Windows PowerShell 5.1 one malformed registry value stops a wildcard Get-ItemProperty
     # over every Uninstall key, while a call per key loses only that key.
-    param($Each, [string]$Command, $Parameters, $Select, $Results, $Failures)
+    param($Each, [string]$Command, $Parameters, $Select, $Results, $Failures, $Tally)
     if ($Each.parameter -notmatch $ParameterPattern) { throw "Invalid parameter name '$($Each.parameter)'." }
     $collected = New-Object System.Collections.ArrayList
     $earlier = $Results | Where-Object { $_.id -eq $Each.step } | Select-Object -First 1
@@ -176,6 +176,7 @@ function Invoke-LhEach {
         $item = $row[$Each.property]
         if ($null -eq $item) { continue }
         $Parameters[$Each.parameter] = $item
+        $Tally['calls'] = $Tally['calls'] + 1
         try {
             $output = & $Command @Parameters -ErrorAction Stop
             foreach ($object in @($output)) { [void]$collected.Add($object) }
@@ -210,9 +211,16 @@ function Invoke-LhStep {
         $result.sent = @($parameters.Keys | Sort-Object)
         if ($null -ne $Step.for_each) {
             $failures = New-Object System.Collections.ArrayList
-            $result.output = Invoke-LhEach -Each $Step.for_each -Command $command -Parameters $parameters -Select $Step.select -Results $Results -Failures $failures
+            $tally = @{ calls = 0 }
+            $result.output = Invoke-LhEach -Each $Step.for_each -Command $command -Parameters $parameters -Select $Step.select -Results $Results -Failures $failures -Tally $tally
             $result.item_errors = $failures.ToArray()
             $result.sent = @($parameters.Keys | Sort-Object)
+            # Not one call succeeded: the command cannot run here at all (missing, or its parameters refused),
+            # and an empty answer must not read as "no items". One failing item among others stays per item.
+            if ($tally['calls'] -gt 0 -and $failures.Count -eq $tally['calls']) {
+                $result.status = 'error'
+                $result.error = $failures[0]
+            }
         }
         else {
             $output = & $command @parameters -ErrorAction Stop
@@ -224,6 +232,88 @@ function Invoke-LhStep {
         $result.error = ConvertTo-LhError -Record $_
     }
     return $result
+}
+
+function Enable-LhTls12 {
+    # TLS 1.2 for this process, for every request rather than only before a gallery step: the runner
+    # cannot tell which cmdlet opens a connection, and the PowerShell Gallery, the NuGet provider
+    # download, the sign-in of Connect-MicrosoftTeams and Move-CsUser all need TLS 1.2. Windows
+    # PowerShell on .NET Framework 4.x without strong crypto (SchUseStrongCrypto) offers SSL 3.0 and
+    # TLS 1.0 only. Tls12 (3072) is added to what the process allows, never replaces it, and ends with
+    # the process. SystemDefault (0) is left alone: there SChannel's client settings choose (TLS 1.2
+    # on 2012 R2 and later; on 2008 R2 only once enabled in SChannel). 3072 is written as a number because [Net.SecurityProtocolType] names Tls12 only from
+    # .NET Framework 4.5; on a host without it the setter throws, which is reported, not fatal.
+    $state = [ordered]@{ protocols = $null; error = $null }
+    try {
+        $current = [Net.ServicePointManager]::SecurityProtocol
+        if ([int]$current -ne 0 -and ([int]$current -band 3072) -eq 0) {
+            [Net.ServicePointManager]::SecurityProtocol = $current -bor 3072
+        }
+        $state.protocols = [string][Net.ServicePointManager]::SecurityProtocol
+    }
+    catch {
+        $state.error = ConvertTo-LhError -Record $_
+    }
+    return $state
+}
+
+function New-LhFailure {
+    param([string]$Stage, [string]$Message, [string]$Fqid, [string]$Category, [string]$Target)
+    [ordered]@{ stage = $Stage; message = $Message; fqid = $Fqid; category = $Category; exception = ''; target = $Target }
+}
+
+function Find-LhCertificate {
+    # LocalMachine\My first, then CurrentUser\My. Connect-MicrosoftTeams -CertificateThumbprint looks in
+    # the current user's store only, and over a WinRM network logon a private key kept in the user's
+    # profile is often unusable (DPAPI has no loaded profile), so a machine-store key is preferred.
+    param([string]$Thumbprint, $Locations = @('LocalMachine', 'CurrentUser'))
+    foreach ($location in $Locations) {
+        $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('My', [System.Security.Cryptography.X509Certificates.StoreLocation]$location)
+        $found = $null
+        try {
+            $store.Open('ReadOnly')
+            foreach ($certificate in $store.Certificates) {
+                if ($certificate.Thumbprint -eq $Thumbprint) { $found = $certificate }
+            }
+        }
+        finally {
+            # Close(), not Dispose(): X509Store implements IDisposable only from .NET Framework 4.6.
+            $store.Close()
+        }
+        if ($null -ne $found) { return [ordered]@{ certificate = $found; store = "$location\My" } }
+    }
+    return $null
+}
+
+function Add-LhCertificate {
+    # The certificate object goes to -Certificate when the imported module's connect cmdlet has it
+    # (MicrosoftTeams 4.9.2 and later); older versions get -CertificateThumbprint, which they resolve
+    # in CurrentUser\My themselves. The module's ExportedCommands answer what Get-Command would, with
+    # no further command run. Returns a failure record, or $null when the parameter is set.
+    param([string]$Thumbprint, [string]$Command, $Module, $Parameters, $State)
+    $found = Find-LhCertificate -Thumbprint $Thumbprint
+    if ($null -eq $found) {
+        return New-LhFailure -Stage 'online' -Message "No certificate with thumbprint $Thumbprint is in Cert:\LocalMachine\My or in Cert:\CurrentUser\My of the connecting account." -Fqid 'LyncHybrid.CertificateNotFound' -Category 'ObjectNotFound' -Target $Thumbprint
+    }
+    if (-not $found.certificate.HasPrivateKey) {
+        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($found.store) has no private key (HasPrivateKey is false)." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
+    }
+    $State.certificate_store = $found.store
+    $connect = $Module.ExportedCommands[$Command]
+    if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {
+        $Parameters['Certificate'] = $found.certificate
+        $State.certificate_parameter = 'Certificate'
+    }
+    else {
+        # Such a version resolves the thumbprint in CurrentUser\My only: a certificate found only in the
+        # machine store would fail there with a message that reads like a tenant problem.
+        if ($null -eq (Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser'))) {
+            return New-LhFailure -Stage 'online' -Message "$Command of $($Module.Name) $($Module.Version) has no -Certificate parameter and looks the thumbprint up in Cert:\CurrentUser\My only; the certificate $Thumbprint is in Cert:\$($found.store)." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Category 'InvalidOperation' -Target $Thumbprint
+        }
+        $Parameters['CertificateThumbprint'] = $found.certificate.Thumbprint
+        $State.certificate_parameter = 'CertificateThumbprint'
+    }
+    return $null
 }
 
 function Select-LhOnline {
@@ -238,7 +328,8 @@ function Select-LhOnline {
 
 function Open-LhOnline {
     # Legacy connectors hand back a PSSession that is imported under a prefix, so
-    # online proxies never clobber the on-premises cmdlets of the same name.
+    # online proxies never clobber the on-premises cmdlets of the same name. Returns a
+    # failure record when the logon cannot even be attempted, else $null.
     param($Online, $State)
     $State.module = $Online.module
     Import-Module -Name $Online.module -ErrorAction Stop
@@ -246,6 +337,10 @@ function Open-LhOnline {
     $State.module_version = [string]$module.Version
     Assert-LhName -Name $Online.connect.cmdlet
     $parameters = ConvertTo-LhParameters -Parameters $Online.connect.params
+    if ($null -ne $Online.certificate) {
+        $failure = Add-LhCertificate -Thumbprint $Online.certificate -Command $Online.connect.cmdlet -Module $module -Parameters $parameters -State $State
+        if ($null -ne $failure) { return $failure }
+    }
     $clock = [System.Diagnostics.Stopwatch]::StartNew()
     $connection = & $Online.connect.cmdlet @parameters -ErrorAction Stop
     if ($Online.import_session) {
@@ -258,6 +353,7 @@ function Open-LhOnline {
     }
     $State.connected = $true
     $State.seconds = [math]::Round($clock.Elapsed.TotalSeconds, 3)
+    return $null
 }
 
 function Close-LhOnline {
@@ -283,16 +379,18 @@ function Close-LhOnline {
 $response = [ordered]@{
     protocol   = 1
     ps_version = [string]$PSVersionTable.PSVersion
+    tls        = $null
     onprem     = $null
     online     = $null
     steps      = @()
     error      = $null
 }
-$online = [ordered]@{ module = $null; connected = $false; closed = $false; module_version = $null; seconds = $null; session = $null; close_error = $null }
+$online = [ordered]@{ module = $null; connected = $false; closed = $false; module_version = $null; seconds = $null; session = $null; close_error = $null; certificate_store = $null; certificate_parameter = $null }
 $results = New-Object System.Collections.ArrayList
 $chosen = $null
 $stage = 'onprem'
 try {
+    $response.tls = Enable-LhTls12
     if ($null -ne $Request.onprem_modules) {
         $available = @(Get-Module -ListAvailable -Name @($Request.onprem_modules) | Sort-Object -Property Version -Descending)
         if ($available.Count -eq 0) {
@@ -311,7 +409,9 @@ try {
             $response.error = [ordered]@{ stage = 'online'; message = "No online connector module is installed ($names)."; fqid = 'LyncHybrid.ConnectorMissing'; category = 'ObjectNotFound'; exception = ''; target = $names }
         }
         else {
-            Open-LhOnline -Online $chosen -State $online
+            $failure = Open-LhOnline -Online $chosen -State $online
+            # Only a failure record counts: a stray object written by a connect cmdlet is not a failure.
+            if ($failure -is [System.Collections.IDictionary]) { $response.error = $failure }
         }
     }
     if ($null -eq $response.error) {

@@ -36,3 +36,18 @@ def test_winrm_from_the_same_inventory_runs(lab_factory: t.Callable[..., Lab], t
     assert out.returncode == 0, out.stdout + out.stderr
     assert play_recap(out.stdout)["ok"] == 1
     assert len([e for e in lab.journal("wsman") if e.get("action") == "Command"]) == 1
+
+
+def test_ssh_is_refused_before_anything_reaches_the_host(
+    lab_factory: t.Callable[..., Lab], tmp_path: pathlib.Path
+) -> None:
+    lab = lab_factory("sfb2019-teams")
+    play = str(playbook(tmp_path, tasks=[FACTS_TASK]))
+    extra = ["-e", "ansible_connection=ssh", "-e", "ansible_shell_type=powershell"]
+    out = run(["ansible-playbook", "-i", str(lab.inventory), *extra, play])
+    lab.stop()
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert play_recap(out.stdout)["failed"] == 1
+    assert "lync.hybrid modules do not run over the 'ssh' connection: its command line reaches" in out.stdout
+    assert "DefaultShell is powershell.exe" in out.stdout and "Use ansible_connection=winrm" in out.stdout
+    assert lab.journal("wsman") == []  # refused on the controller: not one request reached the host

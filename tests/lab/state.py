@@ -141,6 +141,13 @@ def _thumbprint(value: Any, path: str) -> str:
     return _pattern(r"[0-9a-f]{40}", "a 40-hex-digit certificate thumbprint")(value, path).upper()
 
 
+def _certificate(value: Any, path: str) -> dict[str, Any]:
+    """A certificate in a store: its thumbprint, or {thumbprint, has_private_key} (a key by default)."""
+    if isinstance(value, str):
+        return {"thumbprint": _thumbprint(value, path), "has_private_key": True}
+    return _obj({"thumbprint": (_thumbprint, REQUIRED), "has_private_key": (_bool, True)})(value, path)
+
+
 def _timestamp(value: Any, path: str) -> str:
     if hasattr(value, "isoformat"):  # YAML turns an unquoted timestamp into a datetime
         value = value.isoformat()
@@ -301,8 +308,30 @@ _HOST = _obj(
         "accounts": (_list(_obj({"user": (_nonempty, REQUIRED), "password": (_nonempty, REQUIRED)}), True), REQUIRED),
         "modules": (_list(_MODULE), []),
         "certificates": (
-            _obj({"local_machine": (_list(_thumbprint), []), "current_user": (_list(_thumbprint), [])}),
+            _obj({"local_machine": (_list(_certificate), []), "current_user": (_list(_certificate), [])}),
             lambda: {"local_machine": [], "current_user": []},
+        ),
+        # Values under HKLM\SOFTWARE\Microsoft\.NETFramework\v4.0.30319 (native) and its WOW6432Node twin
+        # (wow6432): SchUseStrongCrypto and SystemDefaultTlsVersions, absent unless an administrator set them
+        # ("Transport Layer Security (TLS) best practices with .NET Framework", learn.microsoft.com).
+        "dotnet_tls": (
+            _obj(
+                {
+                    view: (
+                        _obj(
+                            {
+                                "SchUseStrongCrypto": (_opt(_int()), None),
+                                "SystemDefaultTlsVersions": (_opt(_int()), None),
+                            }
+                        ),
+                        lambda: {"SchUseStrongCrypto": None, "SystemDefaultTlsVersions": None},
+                    )
+                    for view in ("native", "wow6432")
+                }
+            ),
+            lambda: {
+                view: {"SchUseStrongCrypto": None, "SystemDefaultTlsVersions": None} for view in ("native", "wow6432")
+            },
         ),
         "sources": (
             _obj(

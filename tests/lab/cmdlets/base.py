@@ -428,6 +428,7 @@ class Shell:
         self.teams: dict[str, Any] | None = None  # the MicrosoftTeams connection of this process
         self.sessions: list[Any] = []  # PSSessions opened by this process
         self.host_lines: list[str] = []
+        self.security_protocol: int | None = None  # [Net.ServicePointManager]::SecurityProtocol (tls.py)
 
     # --- commands -----------------------------------------------------------------------------
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from ..state import ALL_USERS_MODULES, PRODUCTS, new_module
 from ..values import PSObject, Version, parse_version, ps_string, wildcard
-from .base import REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
+from . import tls
+from .base import COMMON, REGISTRY, Bound, Cmdlet, Param, Shell, ps_error
 from .files import PATH_PARAMS, environment, norm
 from .signatures import default_set, documented
 
@@ -27,6 +28,11 @@ ENVIRONMENT_KEY = r"HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager\Envir
 # learn.microsoft.com/dotnet/framework/install); 461808 is 4.7.2 on every Windows version.
 NET_FRAMEWORK_KEY = r"HKLM:\SOFTWARE\Microsoft\NET Framework Setup\NDP\v4\Full"
 NET472_RELEASE = 461808
+# Where .NET Framework 4.x reads SchUseStrongCrypto and SystemDefaultTlsVersions, per registry view (tls.py).
+DOTNET_TLS_KEYS = {
+    "native": r"HKLM:\SOFTWARE\Microsoft\.NETFramework\v4.0.30319",
+    "wow6432": r"HKLM:\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319",
+}
 REGISTRY_PROVIDER = "Microsoft.PowerShell.Core\\Registry"
 UNTRUSTED = ("psgallery",)  # registered but untrusted by default: Install-Module prompts unless -Force
 MSI_NAMES = {
@@ -77,8 +83,33 @@ def get_module(shell: Shell, bound: Bound) -> list[Any]:
     for name, version in shell.imported.values():
         if names is None or any(wildcard(ps_string(n)).match(name) for n in names):
             match = next((m for m in installed(shell, name) if m["version"] == version), None)
-            loaded.append(module_info(match or {"name": name, "version": version, "path": ""}))
+            info = module_info(match or {"name": name, "version": version, "path": ""})
+            info.props["ExportedCommands"] = exported_commands(shell, name, version)
+            loaded.append(info)
     return loaded
+
+
+def exported_commands(shell: Shell, name: str, version: str) -> Any:
+    """PSModuleInfo.ExportedCommands of an imported module: command name -> CommandInfo with its Parameters.
+
+    Both are dictionaries with case-insensitive keys; Parameters holds the cmdlet's own parameters and the
+    common ones (PowerShell-Docs, about_CommonParameters; -WhatIf/-Confirm with SupportsShouldProcess).
+    """
+    from ..pwsh.model import Hashtable  # the interpreter's dictionary type (imported late: pwsh imports cmdlets)
+
+    commands = Hashtable()
+    provider = REGISTRY.modules.get(name.lower())
+    for entry in provider(shell, version) if provider else ():
+        parameters = Hashtable()
+        names = [param.name for param in entry.cmdlet.params] + list(COMMON)
+        names += ["WhatIf", "Confirm"] if entry.cmdlet.should_process else []
+        for parameter in names:
+            parameters.set(parameter, parameter)
+        info = PSObject(
+            {"Name": entry.name, "Parameters": parameters}, "System.Management.Automation.CmdletInfo", entry.name
+        )
+        commands.set(entry.name, info)
+    return commands
 
 
 def _module_not_found(name: str) -> Exception:
@@ -240,6 +271,29 @@ def uninstall_keys(shell: Shell, path: Any) -> list[Any]:
     return keys
 
 
+def _dotnet_tls_values(shell: Shell, path: str, bound: Bound) -> PSObject:
+    """The strong-crypto values of one registry view; a value not set is absent (a -Name for it fails).
+
+    Source: "Transport Layer Security (TLS) best practices with .NET Framework" (SchUseStrongCrypto,
+    SystemDefaultTlsVersions under HKLM\\SOFTWARE\\[WOW6432Node\\]Microsoft\\.NETFramework\\v4.0.30319).
+    The key itself exists wherever .NET Framework 4 is installed.
+    """
+    view = "wow6432" if "wow6432node" in path.lower() else "native"
+    values = {k: v for k, v in shell.state.host["dotnet_tls"][view].items() if v is not None}
+    names = [ps_string(n) for n in bound.get("Name") or ["*"]]
+    for name in names:
+        if not any(char in name for char in "*?[") and name.lower() not in (k.lower() for k in values):
+            raise ps_error(
+                f"Property {name} does not exist at path {path.replace('HKLM:', 'HKEY_LOCAL_MACHINE')}.",
+                f"System.Management.Automation.PSArgumentException,{PSCORE}.GetItemPropertyCommand",
+                "InvalidArgument",
+                "System.Management.Automation.PSArgumentException",
+                name,
+            )
+    props = {k: v for k, v in values.items() if any(wildcard(n).match(k) for n in names)}
+    return PSObject({**props, "PSChildName": "v4.0.30319"})
+
+
 def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
     rows = []
     for path in bound.get("LiteralPath") or bound.get("Path"):
@@ -250,6 +304,9 @@ def get_item_property(shell: Shell, bound: Bound) -> list[Any]:
             names = [ps_string(n) for n in bound.get("Name") or ["PSModulePath"]]
             props = {k: v for k, v in variables.items() if any(wildcard(n).match(k) for n in names)}
             rows.append(PSObject({**props, "PSChildName": "Environment"}))
+            continue
+        if norm(text) in (norm(DOTNET_TLS_KEYS["native"]), norm(DOTNET_TLS_KEYS["wow6432"])):
+            rows.append(_dotnet_tls_values(shell, text, bound))
             continue
         if norm(text) == norm(NET_FRAMEWORK_KEY) and shell.state.host["dotnet_release"] is not None:
             names = [ps_string(n) for n in bound.get("Name") or ["*"]]
@@ -431,6 +488,7 @@ def install_module(shell: Shell, bound: Bound) -> list[Any]:
                 repository,
             )
     chosen = [r for r in repositories if r.lower() in (w.lower() for w in wanted)]
+    chosen = _reachable(shell, chosen)
     installed_now = []
     for name in [ps_string(n) for n in bound.get("Name")]:
         versions = [v for r in chosen for m, vs in repositories[r].items() if m.lower() == name.lower() for v in vs]
@@ -466,6 +524,31 @@ def install_module(shell: Shell, bound: Bound) -> list[Any]:
         shell.add("host.modules", modules, module, module_name)
         installed_now.append(module_info(module))
     return installed_now if bound.switch("PassThru") else []
+
+
+GALLERY = "psgallery"
+GALLERY_URL = "https://www.powershellgallery.com/api/v2"
+
+
+def _reachable(shell: Shell, repositories: list[str]) -> list[str]:
+    """The repositories this process can talk to: PSGallery only over TLS 1.2 (tls.py).
+
+    The PowerShell Gallery requires TLS 1.2 ("troubleshooting cmdlets", PowerShell Gallery docs,
+    learn.microsoft.com/powershell/gallery/how-to/getting-support/troubleshooting-cmdlets). Without it
+    PowerShellGet warns that it cannot resolve the source and then finds nothing, so Install-Module ends
+    with NoMatchFoundForCriteria (the warning and error as quoted in PowerShell/PowerShell#15506 and
+    PowerShell/PowerShellGallery#333). Other repositories (an internal feed) are assumed to accept the
+    process's protocols.
+    """
+    if tls.offers_tls12(shell):
+        return repositories
+    reachable = []
+    for repository in repositories:
+        if repository.lower() == GALLERY:
+            shell.host_lines.append(f"WARNING: Unable to resolve package source '{GALLERY_URL}'.")
+        else:
+            reachable.append(repository)
+    return reachable
 
 
 def _filter_versions(versions: list[str], bound: Bound) -> list[str]:

@@ -14,11 +14,13 @@ shell does on the real service, so a runner that forgets to close shows up in th
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from ..values import Credential, PSObject, parse_version
+from . import tls
 from .base import REGISTRY, Bound, Cmdlet, Param, PSError, Resolved, Shell, ps_error
 from .signatures import default_set, documented
 from .tenant import tenant_cmdlets
@@ -274,9 +276,9 @@ def connect_microsoft_teams(shell: Shell, bound: Bound) -> list[Any]:
     holder: dict[str, Any] | None = None
     try:
         interactive = bound.parameter_set == "UserCredential" and credential is None
-        if interactive or bound.parameter_set in ("AccessTokens", "ServicePrincipalCertificate"):
+        if interactive or bound.parameter_set == "AccessTokens":
             raise ps_error(
-                INTERACTIVE if interactive else "The lab tenant accepts credentials and certificate thumbprints only.",
+                INTERACTIVE if interactive else "The lab tenant accepts credentials and certificates only.",
                 fqid,
                 "AuthenticationError",
                 "System.InvalidOperationException",
@@ -348,18 +350,39 @@ def _check_environment(tenant: dict[str, Any], bound: Bound, fqid: str) -> None:
 
 
 def _certificate_logon(shell: Shell, bound: Bound, fqid: str) -> dict[str, Any]:
+    """-CertificateThumbprint is looked up in the current user's store only; -Certificate is used as given.
+
+    Source: "Application-based authentication in Teams PowerShell Module" (learn.microsoft.com/microsoftteams/
+    teams-powershell-application-authentication): a certificate used with -CertificateThumbprint "should be
+    installed in the user certificate store"; Connect-MicrosoftTeams.md (office-docs-powershell): -Certificate
+    takes an X509Certificate2 object (MicrosoftTeams 4.9.2-preview and later). The error text is assumed.
+    """
     tenant = _tenant(shell)
-    thumbprint = bound.get("CertificateThumbprint").upper()
-    stores = shell.state.host["certificates"]
-    if thumbprint not in stores["local_machine"] + stores["current_user"]:
-        raise ps_error(
-            f"Certificate with thumbprint '{thumbprint}' was not found in the certificate store "
-            "(Cert:\\CurrentUser\\My, Cert:\\LocalMachine\\My).",
-            fqid,
-            "AuthenticationError",
-            "System.Security.Cryptography.CryptographicException",
-            thumbprint,
-        )
+    certificate = bound.get("Certificate")
+    if certificate is not None:
+        thumbprint = str(getattr(certificate, "thumbprint", "")).upper()
+        if not getattr(certificate, "has_private_key", False):
+            raise ps_error(
+                "The certificate has no private key: it cannot sign the client assertion.",
+                fqid,
+                "AuthenticationError",
+                "System.Security.Cryptography.CryptographicException",
+                thumbprint,
+            )
+    else:
+        thumbprint = bound.get("CertificateThumbprint").upper()
+        user_store = [
+            entry for entry in tls.store_certificates(shell, "CurrentUser") if entry["thumbprint"] == thumbprint
+        ]
+        if not user_store or not user_store[0]["has_private_key"]:
+            raise ps_error(
+                f"Certificate with thumbprint '{thumbprint}' was not found in the certificate store "
+                "(Cert:\\CurrentUser\\My).",
+                fqid,
+                "AuthenticationError",
+                "System.Security.Cryptography.CryptographicException",
+                thumbprint,
+            )
     application = bound.get("ApplicationId").lower()
     app = next((a for a in tenant["app_registrations"] if a["application_id"].lower() == application), None)
     if app is None:
@@ -467,6 +490,12 @@ CONNECT = Cmdlet(
     default_set=default_set("Connect-MicrosoftTeams"),
     should_process=True,
 )
+# Before 4.9.2 Connect-MicrosoftTeams has no -Certificate ("This parameter has been introduced with version
+# 4.9.2-preview", Connect-MicrosoftTeams.md of office-docs-powershell, the -Certificate section and Example 5).
+CERTIFICATE_PARAMETER_SINCE = (4, 9, 2)
+CONNECT_BEFORE_CERTIFICATE = dataclasses.replace(
+    CONNECT, params=tuple(p for p in CONNECT.params if p.name != "Certificate")
+)
 # Source: MicrosoftTeams/Disconnect-MicrosoftTeams.md @ 93336da2
 DISCONNECT = Cmdlet(
     "Disconnect-MicrosoftTeams", "online", f"{TEAMS_CONNECT}.DisconnectMicrosoftTeams", (), disconnect_microsoft_teams
@@ -489,8 +518,9 @@ def microsoft_teams(shell: Shell, version: str) -> Iterable[Resolved]:
                 "System.UnauthorizedAccessException",
             )
 
+    connect = CONNECT if parse_version(version) >= CERTIFICATE_PARAMETER_SINCE else CONNECT_BEFORE_CERTIFICATE
     found = [
-        Resolved(CONNECT, CONNECT.name, CONNECT.class_name),
+        Resolved(connect, connect.name, connect.class_name),
         Resolved(DISCONNECT, DISCONNECT.name, DISCONNECT.class_name),
     ]
     found += [

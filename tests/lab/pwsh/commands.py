@@ -242,7 +242,7 @@ def new_object(interp: Interpreter, bound: dict[str, Any], source: list[Any] | N
     else:
         args = [raw]
     try:
-        return [dotnet.construct(type_name, args, line)]
+        return [dotnet.construct(type_name, args, line, interp.shell)]
     except PSError as exc:
         record = exc.record
         raise PSError(

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..cmdlets import tls
 from ..cmdlets.base import ErrorRecord, PSError
 from ..values import Credential, PSObject, Secure, Version
 from .convert import (
@@ -40,6 +41,7 @@ from .model import (
     PRIMITIVE,
     ArrayList,
     CategoryInfo,
+    CertificateValue,
     Char,
     DictionaryEntry,
     EnumValue,
@@ -56,6 +58,7 @@ from .model import (
     StreamReader,
     TypeInfo,
     Utf8Encoding,
+    X509StoreValue,
     is_enumerable,
     type_of,
 )
@@ -63,9 +66,30 @@ from .syntax import Unsupported
 
 METHOD_EXCEPTION = "System.Management.Automation.MethodException"
 INVOCATION_EXCEPTION = "System.Management.Automation.MethodInvocationException"
+_X509 = "System.Security.Cryptography.X509Certificates"
 ENUMS = {
     "System.IO.Compression.CompressionMode": {"Decompress": 0, "Compress": 1},
     "System.IO.Compression.CompressionLevel": {"Optimal": 0, "Fastest": 1, "NoCompression": 2},
+    # https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.storelocation,
+    # .storename and .openflags
+    f"{_X509}.StoreLocation": {"CurrentUser": 1, "LocalMachine": 2},
+    f"{_X509}.StoreName": {
+        "AddressBook": 1,
+        "AuthRoot": 2,
+        "CertificateAuthority": 3,
+        "Disallowed": 4,
+        "My": 5,
+        "Root": 6,
+        "TrustedPeople": 7,
+        "TrustedPublisher": 8,
+    },
+    f"{_X509}.OpenFlags": {
+        "ReadOnly": 0,
+        "ReadWrite": 1,
+        "MaxAllowed": 2,
+        "OpenExistingOnly": 4,
+        "IncludeArchived": 8,
+    },
 }
 
 
@@ -255,6 +279,13 @@ def _credential(username: str | None, password: Secure) -> Credential:
     return Credential(username, _from_utf16(password.value))
 
 
+def _x509_store(shell: Any) -> Callable[[str, EnumValue], X509StoreValue]:
+    def make(name: str, location: EnumValue) -> X509StoreValue:
+        return X509StoreValue(name, location.name, shell)
+
+    return make
+
+
 _STREAM = "System.IO.Stream"
 CONSTRUCTORS: dict[str, list[Overload]] = {
     "System.Collections.ArrayList": [
@@ -297,9 +328,26 @@ CONSTRUCTORS: dict[str, list[Overload]] = {
 }
 
 
-def construct(full_name: str, args: list[Any], line: int) -> Any:
+def _x509_store_overloads(shell: Any) -> list[Overload]:
+    """X509Store's constructors (https://learn.microsoft.com/dotnet/api/system.security.cryptography.x509certificates.x509store.-ctor);
+    only (String storeName, StoreLocation) is modelled, the others are refused."""
+    location = f"{_X509}.StoreLocation"
+    return [
+        Overload(()),
+        Overload((("storeHandle", "System.IntPtr"),)),
+        Overload((("storeLocation", location),)),
+        Overload((("storeName", f"{_X509}.StoreName"),)),
+        Overload((("storeName", "System.String"),)),
+        Overload((("storeName", f"{_X509}.StoreName"), ("storeLocation", location))),
+        Overload((("storeName", "System.String"), ("storeLocation", location)), _x509_store(shell)),
+    ]
+
+
+def construct(full_name: str, args: list[Any], line: int, shell: Any = None) -> Any:
     """``New-Object <type> -ArgumentList args``: overload resolution, then the .NET constructor."""
     overloads = CONSTRUCTORS.get(full_name)
+    if full_name == f"{_X509}.X509Store":
+        overloads = _x509_store_overloads(shell)
     if overloads is None:
         raise Unsupported(f"New-Object {full_name}", line)
     short = full_name.rsplit(".", 1)[-1]
@@ -409,15 +457,40 @@ def call_static(full_name: str, name: str, args: list[Any], interpreter: Any, li
         raise method_failed(name, len(args), str(exc), fqid) from None
 
 
-def static_property(full_name: str, name: str, line: int) -> Any:
+def _security_protocol(shell: Any) -> EnumValue:
+    value = tls.protocols(shell)
+    return EnumValue(tls.SECURITY_PROTOCOL_TYPE, tls.flag_names(value), value)
+
+
+def static_property(full_name: str, name: str, line: int, shell: Any = None) -> Any:
     if full_name == "System.Text.Encoding" and name.lower() == "utf8":
         return Utf8Encoding()
+    if full_name == "System.Net.ServicePointManager" and name.lower() == "securityprotocol" and shell is not None:
+        return _security_protocol(shell)
     if full_name in ENUMS:
         for member, number in ENUMS[full_name].items():
             if member.lower() == name.lower():
                 return EnumValue(full_name, member, number)
         return None
     raise Unsupported(f"the static property [{full_name}]::{name}", line)
+
+
+def set_static_property(full_name: str, name: str, value: Any, shell: Any, line: int) -> None:
+    """``[type]::name = value`` (§7.11.1); a setter that throws becomes 'Exception setting "name"'."""
+    if full_name != "System.Net.ServicePointManager" or name.lower() != "securityprotocol" or shell is None:
+        raise Unsupported(f"assigning the static property [{full_name}]::{name}", line)
+    number = value.value if isinstance(value, EnumValue) else to_int(value)
+    try:
+        tls.set_protocols(shell, number)
+    except ValueError as exc:
+        raise PSError(
+            ErrorRecord(
+                f'Exception setting "SecurityProtocol": "{exc}"',
+                "ExceptionWhenSetting",
+                "NotSpecified",
+                "System.Management.Automation.SetValueInvocationException",
+            )
+        ) from None
 
 
 # --- instance properties (§7.1.2) ---------------------------------------------------------------
@@ -557,7 +630,22 @@ _GETTERS: dict[tuple[type, str], Callable[[Any], Any]] = {
     (Credential, "username"): lambda cred: cred.username,
     (Credential, "password"): lambda cred: Secure(cred.password, True),
     (Secure, "length"): lambda secure: len(secure.value),
+    (X509StoreValue, "certificates"): lambda store: _store_certificates(store),
+    (X509StoreValue, "name"): lambda store: store.name,
+    (X509StoreValue, "location"): lambda store: EnumValue(f"{_X509}.StoreLocation", store.location, 0),
+    (CertificateValue, "thumbprint"): lambda cert: cert.thumbprint,
+    (CertificateValue, "hasprivatekey"): lambda cert: cert.has_private_key,
 }
+
+
+def _store_certificates(store: X509StoreValue) -> list[CertificateValue]:
+    """X509Store.Certificates: empty until Open (the .NET Framework behaviour); the 'My' store only."""
+    if not store.opened or store.name.lower() != "my":
+        return []
+    return [
+        CertificateValue(entry["thumbprint"], entry["has_private_key"], f"{store.location}\\My")
+        for entry in tls.store_certificates(store.shell, store.location)
+    ]
 
 
 def set_member(value: Any, name: str, new: Any, line: int) -> None:
@@ -774,6 +862,14 @@ def call_method(value: Any, name: str, args: list[Any], line: int) -> Any:
     elif isinstance(value, StreamReader):
         if lower == "readtoend" and count == 0:
             return _read_to_end(value)
+    elif isinstance(value, X509StoreValue):
+        if lower == "open" and count == 1:
+            convert_to(args[0], f"{_X509}.OpenFlags")
+            value.opened = True
+            return _VOID
+        if lower == "close" and count == 0:
+            value.opened = False
+            return _VOID
     elif isinstance(value, dt.datetime):
         if lower == "touniversaltime" and count == 0:
             return value.astimezone(dt.UTC) if value.tzinfo else value

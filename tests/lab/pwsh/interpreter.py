@@ -235,6 +235,12 @@ class Interpreter:
     def store(self, target: Any, value: Any) -> None:
         if isinstance(target, n.Var):
             self.set_variable(target.name, value, target.scope)
+        elif isinstance(target, n.Member) and target.static:
+            owner = self.eval(target.target)
+            if not isinstance(owner, TypeInfo):
+                raise Unsupported("'::' on a value that is not a type", target.line)
+            name = target.name if isinstance(target.name, str) else to_string(self.eval(target.name))
+            dotnet.set_static_property(owner.full_name, name, value, self.shell, target.line)
         elif isinstance(target, n.Member):
             name = target.name if isinstance(target.name, str) else to_string(self.eval(target.name))
             dotnet.set_member(self.eval(target.target), name, value, target.line)
@@ -622,7 +628,7 @@ class Interpreter:
             target = self.eval(node.target)
             if not isinstance(target, TypeInfo):
                 raise Unsupported("'::' on a value that is not a type", node.line)
-            return dotnet.static_property(target.full_name, name, node.line)
+            return dotnet.static_property(target.full_name, name, node.line, self.shell)
         return dotnet.get_member(self.eval(node.target), name, node.line)
 
     def eval_call(self, node: n.Call) -> Any:
@@ -681,6 +687,8 @@ class Interpreter:
             "System.Version": to_version,
             "System.Object": lambda v: v,
         }
+        if full in dotnet.ENUMS:
+            return dotnet.convert_to(value, full)  # §6.x: a string names an enum member, a number is its value
         if full not in converters:
             raise Unsupported(f"the cast [{node.type_name}]", node.line)
         return converters[full](value)

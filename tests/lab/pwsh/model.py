@@ -214,6 +214,29 @@ class Stopwatch:
         self.started = started
 
 
+class X509StoreValue:
+    """System.Security.Cryptography.X509Certificates.X509Store: a store of one process, opened or not."""
+
+    __slots__ = ("location", "name", "opened", "shell")
+
+    def __init__(self, name: str, location: str, shell: Any) -> None:
+        self.name = name
+        self.location = location
+        self.shell = shell
+        self.opened = False
+
+
+class CertificateValue:
+    """An X509Certificate2 read from a store: Thumbprint and HasPrivateKey."""
+
+    __slots__ = ("has_private_key", "store", "thumbprint")
+
+    def __init__(self, thumbprint: str, has_private_key: bool, store: str) -> None:
+        self.thumbprint = thumbprint
+        self.has_private_key = has_private_key
+        self.store = store
+
+
 class MemoryStream:
     __slots__ = ("data",)
 
@@ -280,6 +303,15 @@ BASES: dict[str, tuple[str, ...]] = {
     "System.Management.Automation.PSNoteProperty": ("System.Management.Automation.PSPropertyInfo",),
     "System.Collections.DictionaryEntry": _VALUE,
     SESSION_TYPE: (),
+    "System.Net.ServicePointManager": (),
+    "System.Net.SecurityProtocolType": ("System.Enum", *_VALUE),
+    "System.Security.Cryptography.X509Certificates.X509Store": (),
+    "System.Security.Cryptography.X509Certificates.X509Certificate2": (
+        "System.Security.Cryptography.X509Certificates.X509Certificate",
+    ),
+    "System.Security.Cryptography.X509Certificates.StoreLocation": ("System.Enum", *_VALUE),
+    "System.Security.Cryptography.X509Certificates.StoreName": ("System.Enum", *_VALUE),
+    "System.Security.Cryptography.X509Certificates.OpenFlags": ("System.Enum", *_VALUE),
 }
 PRIMITIVE = {"System.Boolean", "System.Char", "System.Int32", "System.Int64", "System.Byte", "System.Double"}
 
@@ -395,6 +427,8 @@ _SIMPLE_TYPES: dict[type, str] = {
     GZipStream: "System.IO.Compression.GZipStream",
     StreamReader: "System.IO.StreamReader",
     Utf8Encoding: "System.Text.UTF8Encoding",
+    X509StoreValue: "System.Security.Cryptography.X509Certificates.X509Store",
+    CertificateValue: "System.Security.Cryptography.X509Certificates.X509Certificate2",
 }
 
 

@@ -232,7 +232,9 @@ class _Converter:
         target = self.expression(_named(left)[0])
         targets = target.items if isinstance(target, n.ArrayLiteral) else [target]
         for item in targets:
-            if not isinstance(item, n.Var | n.Member | n.Index) or (isinstance(item, n.Member) and item.static):
+            # A static member is assignable only as the one target ([Net.ServicePointManager]::SecurityProtocol = ...).
+            static = isinstance(item, n.Member) and item.static and len(targets) > 1
+            if not isinstance(item, n.Var | n.Member | n.Index) or static:
                 raise self.refuse(left, f"assignment to {_text(left)!r}")
         return n.Assign(_line(node), targets, self.statement(value))
 

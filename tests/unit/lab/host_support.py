@@ -86,9 +86,10 @@ def legacy_online(module: str, username: str, password: str, commands: list[str]
     }
 
 
-def teams_online(params: dict[str, Any]) -> dict[str, Any]:
+def teams_online(params: dict[str, Any], certificate: str | None = None) -> dict[str, Any]:
     return {
         "module": "MicrosoftTeams",
+        "certificate": certificate,
         "connect": {"cmdlet": "Connect-MicrosoftTeams", "params": params},
         "import_session": False,
         "prefix": "LyncHybrid",

@@ -123,12 +123,60 @@ def test_certificate_logon() -> None:
     tenant = {"app_registrations": [{"application_id": APP, "certificate_thumbprint": THUMBPRINT}]}
     host = {"certificates": {"local_machine": [THUMBPRINT]}}
     lab = Lab(make_state([teams_module()], tenant=tenant, host=host))
-    params = {"CertificateThumbprint": THUMBPRINT.lower(), "ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
-    assert lab.run(request([], online=[teams_online(params)]))["error"] is None
-    unknown_cert = lab.run(request([], online=[teams_online({**params, "CertificateThumbprint": "A" * 40})]))
-    assert "was not found in the certificate store" in unknown_cert["error"]["message"]
-    unknown_app = lab.run(request([], online=[teams_online({**params, "ApplicationId": THUMBPRINT[:8] + APP[8:]})]))
+    params = {"ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
+    response = lab.run(request([], online=[teams_online(params, THUMBPRINT)]))
+    assert response["error"] is None
+    assert response["online"]["certificate_store"] == "LocalMachine\\My"
+    assert response["online"]["certificate_parameter"] == "Certificate"
+    unknown_app = lab.run(
+        request([], online=[teams_online({**params, "ApplicationId": THUMBPRINT[:8] + APP[8:]}, THUMBPRINT)])
+    )
     assert "AADSTS700016" in unknown_app["error"]["message"]
+
+
+def test_teams_resolves_a_thumbprint_in_the_user_store_only() -> None:
+    """Microsoft documents -CertificateThumbprint against the user's store: a machine-store certificate is not found."""
+    tenant = {"app_registrations": [{"application_id": APP, "certificate_thumbprint": THUMBPRINT}]}
+    params = {"CertificateThumbprint": THUMBPRINT, "ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
+    machine = Lab(make_state([teams_module()], tenant=tenant, host={"certificates": {"local_machine": [THUMBPRINT]}}))
+    error = machine.run(request([], online=[teams_online(params)]))["error"]
+    assert error["message"] == (
+        f"Certificate with thumbprint '{THUMBPRINT}' was not found in the certificate store (Cert:\\CurrentUser\\My)."
+    )
+    user = Lab(make_state([teams_module()], tenant=tenant, host={"certificates": {"current_user": [THUMBPRINT]}}))
+    assert user.run(request([], online=[teams_online(params)]))["error"] is None
+
+
+def test_runner_falls_back_to_the_thumbprint_before_teams_4_9_2() -> None:
+    tenant = {"app_registrations": [{"application_id": APP, "certificate_thumbprint": THUMBPRINT}]}
+    host = {"certificates": {"current_user": [THUMBPRINT]}}
+    lab = Lab(make_state([teams_module("4.9.1")], tenant=tenant, host=host))
+    params = {"ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
+    response = lab.run(request([], online=[teams_online(params, THUMBPRINT)]))
+    assert response["error"] is None
+    assert response["online"]["certificate_parameter"] == "CertificateThumbprint"
+    assert response["online"]["certificate_store"] == "CurrentUser\\My"
+    # Found only in the machine store, the certificate cannot reach a version without -Certificate (its
+    # -CertificateThumbprint reads CurrentUser\My only): the runner says so and attempts no logon.
+    machine = Lab(
+        make_state([teams_module("4.9.1")], tenant=tenant, host={"certificates": {"local_machine": [THUMBPRINT]}})
+    )
+    error = machine.run(request([], online=[teams_online(params, THUMBPRINT)]))["error"]
+    assert error["fqid"] == "LyncHybrid.CertificateNeedsUserStore"
+    assert "Cert:\\CurrentUser\\My" in error["message"] and "4.9.1" in error["message"]
+    assert [e["action"] for e in machine.events("online_session")] == []
+
+
+def test_runner_names_the_stores_when_the_certificate_is_missing_or_keyless() -> None:
+    keyless = {"thumbprint": THUMBPRINT, "has_private_key": False}
+    lab = Lab(make_state([teams_module()], host={"certificates": {"local_machine": [keyless]}}))
+    params = {"ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
+    missing = lab.run(request([], online=[teams_online(params, "A" * 40)]))["error"]
+    assert missing["fqid"] == "LyncHybrid.CertificateNotFound" and missing["stage"] == "online"
+    assert "Cert:\\LocalMachine\\My" in missing["message"] and "Cert:\\CurrentUser\\My" in missing["message"]
+    no_key = lab.run(request([], online=[teams_online(params, THUMBPRINT)]))["error"]
+    assert no_key["fqid"] == "LyncHybrid.CertificatePrivateKeyMissing"
+    assert [e["action"] for e in lab.events("online_session")] == []  # no logon was attempted
 
 
 def test_disconnect_failure_is_reported_as_close_error() -> None:

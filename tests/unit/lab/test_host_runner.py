@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from tests.unit.lab.host_support import (
     ADMIN,
@@ -23,7 +24,7 @@ def test_response_shape_and_newest_onprem_module() -> None:
     modules = [{"name": "Lync", "version": "5.0.0.0", "installed_by": "msi"}]
     lab = Lab(make_state(modules, deployment="sfb2019"))
     response = lab.run(request([step("v", "Get-CsServerVersion")], onprem=["Lync", "SkypeForBusiness"]))
-    assert list(response) == ["protocol", "ps_version", "onprem", "online", "steps", "error"]
+    assert list(response) == ["protocol", "ps_version", "tls", "onprem", "online", "steps", "error"]
     assert response["onprem"] == {"name": "SkypeForBusiness", "version": "7.0.0.0"}
     assert response["ps_version"] == "5.1.17763.1" and response["online"] is None
     assert response["steps"] == [
@@ -68,6 +69,8 @@ def test_first_installed_connector_is_used() -> None:
         "closed": False,
         "module_version": None,
         "seconds": None,
+        "certificate_store": None,
+        "certificate_parameter": None,
         "close_error": None,
     }
 
@@ -194,3 +197,32 @@ def test_when_differs_sends_only_drift_then_skips() -> None:
     assert second["set"] == {"id": "set", "status": "skipped", "output": [], "error": None, "sent": []}
     changes = lab.events("change", object="tenant.federation")
     assert [(c["property"], c["before"], c["after"]) for c in changes] == [("shared_sip_address_space", False, True)]
+
+
+UNINSTALL = r"HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Uninstall"
+
+
+def _per_key(cmdlet: str) -> list[dict[str, Any]]:
+    keys = step("keys", "Get-ChildItem", {"LiteralPath": UNINSTALL}, select=["PSPath"], continue_on_error=True)
+    each = {"step": "keys", "property": "PSPath", "parameter": "LiteralPath"}
+    return [keys, step("values", cmdlet, select=["DisplayName"], continue_on_error=True, for_each=each)]
+
+
+def test_a_for_each_step_whose_command_cannot_run_is_an_error() -> None:
+    """Not one call ran (the command does not exist here): no items read, so the step must not say ok."""
+    response = Lab(make_state(deployment="sfb2019")).run(request(_per_key("Get-ItemPropertyValue")))
+    values = steps_by_id(response)["values"]
+    assert values["status"] == "error" and values["output"] == []
+    assert values["error"]["fqid"] == "CommandNotFoundException"
+    assert len(values["item_errors"]) == len(steps_by_id(response)["keys"]["output"]) > 0
+
+
+def test_a_for_each_step_with_one_unreadable_item_stays_ok() -> None:
+    extra = [{"display_name": "Broken tool", "display_version": "1.0", "key": "broken", "malformed_value": "NoModify"}]
+    response = Lab(make_state(deployment="sfb2019", host={"uninstall": extra})).run(
+        request(_per_key("Get-ItemProperty"))
+    )
+    values = steps_by_id(response)["values"]
+    assert values["status"] == "ok" and values["error"] is None
+    assert [record["target"].rsplit("\\", 1)[-1] for record in values["item_errors"]] == ["broken"]
+    assert {"DisplayName": "Skype for Business Server 2019, Core Components"} in values["output"]

@@ -22,6 +22,7 @@ from tests.lab import host as lab_host
 from tests.unit.lab import host_support
 from tests.unit.plugins.action import lab_support
 from tests.unit.plugins.action import test_cs_deployment_facts as facts
+from tests.unit.plugins.action import test_cs_online_connector as connector
 from tests.unit.plugins.action import test_cs_online_session as session
 from tests.unit.plugins.action import test_cs_tenant_federation as federation
 
@@ -44,6 +45,8 @@ SCENARIOS: dict[str, cabc.Callable[[], None]] = {
     "session certificate": session.test_certificate_auth_with_microsoft_teams,
     "session failed disconnect": session.test_a_failed_disconnect_is_a_warning,
     "facts healthy": facts.test_healthy_sfb2019_passes_every_check_in_one_read_only_command,
+    "gallery without strong crypto": connector.test_the_gallery_is_reached_on_a_host_without_strong_crypto,
+    "no program key readable": connector.test_a_legacy_connector_is_not_deleted_when_no_program_key_can_be_read,
 }
 
 
@@ -56,6 +59,21 @@ class Mutation(t.NamedTuple):
 
 
 MUTATIONS = {
+    "TLS 1.2 never added to the process": Mutation(
+        "            [Net.ServicePointManager]::SecurityProtocol = $current -bor 3072\n",
+        "",
+        ("gallery without strong crypto",),
+    ),
+    "certificate always passed by thumbprint": Mutation(
+        "if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {",
+        "if ($false) {",
+        ("session certificate",),
+    ),
+    "for_each status left ok when no call succeeded": Mutation(
+        "                $result.status = 'error'\n                $result.error = $failures[0]\n",
+        "",
+        ("no program key readable",),
+    ),
     "delete the Close-LhOnline call": Mutation(
         "    if ($null -ne $chosen) { Close-LhOnline -Online $chosen -State $online }\n",
         "",

@@ -43,6 +43,7 @@ BROKEN_FAILED_CHECKS = (
     "hosting_provider",
     "access_edge",
     "online_connector",
+    "strong_crypto",
 )
 LEGACY = {
     "connector": "lync_online_connector",

@@ -22,7 +22,7 @@ from tests.unit.plugins.action.lab_support import BROKEN_FAILED_CHECKS
 
 STATES = pathlib.Path(__file__).resolve().parents[3] / "lab" / "states"
 ALL_STEPS = [read.id for read in _deployment.READS]
-MINIMAL_STEPS = ["server_version", "os", "computer", "dotnet"]
+MINIMAL_STEPS = ["server_version", "os", "computer", "dotnet", "dotnet_tls_native", "dotnet_tls_wow6432"]
 
 
 def state(name: str) -> dict[str, t.Any]:
@@ -185,7 +185,13 @@ def test_unreadable_build_fails_the_check_with_both_errors() -> None:
     result = run(data)[0]
     found = facts(result)
     assert found["build"] is None and found["build_meets_minimum"] is None
-    assert {e["step"] for e in found["errors"]} == {"patch_version", "installed", "dotnet"}
+    assert {e["step"] for e in found["errors"]} == {
+        "patch_version",
+        "installed",
+        "dotnet",
+        "dotnet_tls_native",
+        "dotnet_tls_wow6432",
+    }
     assert found["dotnet_release"] is None  # unreadable, not absent
     detail = check(result, "build_minimum")["detail"]
     assert "Access is denied." in detail and "Requested registry access is not allowed." in detail
@@ -571,11 +577,18 @@ def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: boo
     ("subset", "steps", "checks"),
     [
         (["all"], ALL_STEPS, list(_checks.CHECK_IDS)),
-        (["!all"], MINIMAL_STEPS, ["management_module", "powershell_version"]),
+        (["!all"], MINIMAL_STEPS, ["management_module", "powershell_version", "strong_crypto"]),
         (
             ["build", "federation"],
             [*MINIMAL_STEPS, "patch_version", "uninstall_keys", "installed", "hosting_providers", "access_edge"],
-            ["management_module", "build_minimum", "hosting_provider", "access_edge", "powershell_version"],
+            [
+                "management_module",
+                "build_minimum",
+                "hosting_provider",
+                "access_edge",
+                "powershell_version",
+                "strong_crypto",
+            ],
         ),
         (
             ["!cms"],
@@ -599,12 +612,13 @@ def test_the_powershell_version_check_starts_at_5_1(powershell: str, passed: boo
                 "hosting_provider",
                 "access_edge",
                 "powershell_version",
+                "strong_crypto",
             ],
         ),
         (
             ["!all", " services "],
             [*MINIMAL_STEPS, "windows_services"],
-            ["management_module", "services_running", "powershell_version"],
+            ["management_module", "services_running", "powershell_version", "strong_crypto"],
         ),
         (["services", "!services"], [*MINIMAL_STEPS, "windows_services"], None),
         ("connectors,topology", [*MINIMAL_STEPS, "topology", "pools", "sip_domains", "sites", "connectors"], None),
@@ -764,3 +778,29 @@ def test_an_unpublished_topology_is_recognised_in_any_language(culture: str) -> 
     assert facts(result)["topology_published"] is False
     messages = [e["error"]["message"] for e in lab.journal.select("cmdlet") if e["name"] == "Get-CsTopology"]
     assert ("veröffentlicht" in messages[0]) is (culture == "de-DE")
+
+
+@pytest.mark.parametrize(
+    ("native", "wow6432", "passed"),
+    [
+        ({"SchUseStrongCrypto": 1}, {"SystemDefaultTlsVersions": 1}, True),
+        ({}, {}, False),
+        ({"SchUseStrongCrypto": 1, "SystemDefaultTlsVersions": 1}, {}, False),
+        ({"SchUseStrongCrypto": 0}, {"SchUseStrongCrypto": 1}, False),
+    ],
+    ids=["either-value-per-view", "not-configured", "32-bit-view-missing", "explicitly-off"],
+)
+def test_strong_crypto_is_read_from_both_registry_views(native: dict, wow6432: dict, passed: bool) -> None:
+    data = state("sfb2019-teams")
+    data["host"]["dotnet_tls"] = {"native": native, "wow6432": wow6432}
+    result = run(data)[0]
+    found = facts(result)
+    assert found["strong_crypto"]["enabled"] is passed
+    assert found["strong_crypto"]["native"]["sch_use_strong_crypto"] == native.get("SchUseStrongCrypto")
+    verdict = check(result, "strong_crypto")
+    assert verdict["passed"] is passed
+    if not passed:
+        assert "Move-CsUser requires TLS 1.2" in verdict["detail"]
+        remedy = verdict["remedy"]
+        assert "SchUseStrongCrypto = 1 and SystemDefaultTlsVersions = 1" in remedy
+        assert r"HKLM:\SOFTWARE\WOW6432Node\Microsoft\.NETFramework\v4.0.30319" in remedy

@@ -12,6 +12,7 @@ import yaml
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _connector
 from ansible_collections.lync.hybrid.plugins.plugin_utils._runner import MARKER
 
+from tests.lab.cmdlets import tls
 from tests.lab.cmdlets.base import PSError, Shell
 from tests.lab.host import LabHost
 from tests.lab.journal import Journal
@@ -366,6 +367,34 @@ def test_install_module_failures_are_explained(message: str, reason: str) -> Non
     assert result["error_record"]["message"] == message
     if reason == "host_error":
         assert text == "Could not install MicrosoftTeams: Something nobody expected happened."
+
+
+def test_the_gallery_is_reached_on_a_host_without_strong_crypto() -> None:
+    """The PowerShell Gallery needs TLS 1.2, which such a host offers only because the runner adds it."""
+    data = state("sfb2019-teams")
+    data["host"].pop("dotnet_tls")
+    data["host"]["modules"] = [m for m in data["host"]["modules"] if m["name"] != "MicrosoftTeams"]
+    lab = Lab(data)
+    result, _connection = lab.run({"source": "PSGallery", "version": "6.4.0"})
+    assert ok(result)["changed"] is True and result["version"] == "6.4.0"
+    assert [call["params"]["Repository"] for call in lab.calls("Install-Module")] == ["PSGallery"]
+
+
+def test_a_host_that_cannot_enable_tls12_is_told_so_not_that_the_gallery_lacks_the_module(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    data = state("sfb2019-teams")
+    data["host"].pop("dotnet_tls")
+    data["host"]["modules"] = [m for m in data["host"]["modules"] if m["name"] != "MicrosoftTeams"]
+
+    def refuse(shell: Shell, value: int) -> None:
+        raise ValueError(tls.NOT_SUPPORTED)  # what a .NET Framework without Tls12 answers the runner's assignment
+
+    monkeypatch.setattr(tls, "set_protocols", refuse)
+    result, _connection = Lab(data).run({"source": "PSGallery", "version": "6.4.0"})
+    message = failed(result, "tls12_unavailable")
+    assert "could not enable TLS 1.2" in message and "The requested security protocol is not supported" in message
+    assert "SchUseStrongCrypto = 1" in message
 
 
 def test_powershellget_missing_is_explained() -> None:
@@ -857,11 +886,12 @@ def test_a_legacy_connector_is_not_deleted_when_the_programs_cannot_be_listed() 
     assert lab.modules("LyncOnlineConnector") != []
 
 
-def test_a_legacy_connector_is_not_deleted_when_a_program_key_cannot_be_read() -> None:
+def test_a_legacy_connector_is_not_deleted_when_no_program_key_can_be_read() -> None:
+    """Every per-key read failing is a read that cannot run, not an empty list of programs."""
     lab = Lab(with_fault("Get-ItemProperty", "Specified cast is not valid.", state("lync2013-ready")))
     result, connection = lab.run({"name": "lync_online_connector", "state": "absent"})
     message = failed(result, "host_error")
-    assert "Could not read every installed program" in message and "Specified cast is not valid" in message
+    assert "Could not list the installed programs" in message and "Specified cast is not valid" in message
     assert len(connection.commands) == 1
     assert lab.modules("LyncOnlineConnector") != []
 

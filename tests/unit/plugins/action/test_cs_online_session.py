@@ -107,6 +107,8 @@ def test_certificate_auth_with_microsoft_teams() -> None:
 def test_old_microsoft_teams_still_reports_the_identity() -> None:
     data = state("sfb2019-teams")
     data["host"]["modules"] = [{"name": "MicrosoftTeams", "version": "2.6.0"}]
+    # Before 4.9.2 there is no -Certificate: the thumbprint is resolved in the user's store, so the key is there.
+    data["host"]["certificates"] = {"current_user": data["host"]["certificates"]["local_machine"]}
     lab = Lab(data)
     result, _connection = lab.run(CERTIFICATE)
     assert result["tenant"]["identity"].endswith("DC=lync2a001,DC=local")

@@ -440,7 +440,11 @@ def logon(draw: st.DrawFn, case: Case) -> str:
             ("application_id", APPLICATION),
             ("tenant_id", FABRIKAM),
         ):
-            draw(text_option(case, name, st.just(normal), required=True))
+            value = draw(text_option(case, name, st.just(normal), required=True))
+            # A thumbprint is 40 hex digits once spaces and marks copied with it are dropped (_online.thumbprint).
+            thumbprint = name == "certificate_thumbprint" and isinstance(value, str | int | float)
+            if thumbprint and not case.broken and not re.fullmatch("[0-9A-F]{40}", _online.thumbprint(as_text(value))):
+                case.reject("certificate_thumbprint: not a 40-hex-digit thumbprint")
         return mode
     # A conflict breaks a rule whatever the values are (Ansible counts a null option as given).
     for name in CONFLICTS[mode]:
@@ -614,8 +618,9 @@ def _tenant_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> 
         for candidate in online:
             params = candidate["connect"]["params"]
             if certificate:
+                # The thumbprint goes to the runner, which finds the certificate and adds the parameter.
+                assert candidate["certificate"] == _online.thumbprint(as_text(value_of(case, "certificate_thumbprint")))
                 expected = {
-                    "CertificateThumbprint": as_text(value_of(case, "certificate_thumbprint")),
                     "ApplicationId": as_text(value_of(case, "application_id")),
                     "TenantId": as_text(value_of(case, "tenant_id")),
                 }

@@ -725,8 +725,8 @@ MUTATIONS = (
     Mutation(
         "ternary",
         "runner.ps1",
-        "$result.status = 'error'",
-        "$result.status = $true ? 'error' : 'ok'",
+        "$result.error = $failures[0]",
+        "$result.error = $true ? $failures[0] : $null",
         "ternary or null-coalescing operator",
     ),
     Mutation(

@@ -196,6 +196,31 @@ def test_psrp_is_refused_before_sending() -> None:
     assert sent == []
 
 
+def test_ssh_is_refused_before_sending_even_with_the_powershell_shell() -> None:
+    ssh = connection_loader.get("ssh", PlayContext(), None)
+    ssh._shell = shell_loader.get("powershell")  # ansible_shell_type=powershell, as Windows over SSH is configured
+    sent: list[tuple[object, ...]] = []
+    action = types.SimpleNamespace(_connection=ssh, _low_level_execute_command=lambda *a, **k: sent.append(a))
+    with pytest.raises(AnsibleActionFail) as failure:
+        _runner.execute(action, _request())  # type: ignore[arg-type]
+    message = str(failure.value)
+    assert message.startswith("lync.hybrid modules do not run over the 'ssh' connection: its command line reaches")
+    assert "DefaultShell is powershell.exe" in message and "Use ansible_connection=winrm" in message
+    assert sent == []
+
+
+def test_a_null_password_is_refused_not_sent_as_none() -> None:
+    with pytest.raises(AnsibleActionFail, match=r"No value for the password of admin@contoso.com \(it is null\)"):
+        _runner.credential("admin@contoso.com", None)  # type: ignore[arg-type]
+    # A credential built by hand with a null password is refused when the payload is encoded, before sending.
+    step = _runner.Step("s", "Get-Thing", {"Credential": {"$credential": {"username": "u", "password": None}}})
+    with pytest.raises(AnsibleActionFail, match="nothing was sent to the host"):
+        _runner.encode_payload(_runner.Request(steps=(step,)))
+    secure = _runner.Step("s", "Get-Thing", {"Token": {"$secure": None}})
+    with pytest.raises(AnsibleActionFail, match="nothing was sent to the host"):
+        _runner.encode_payload(_runner.Request(steps=(secure,)))
+
+
 def test_arrays_wrapped_by_windows_powershell_5_1_are_unwrapped() -> None:
     # What ConvertTo-Json writes on 5.1 for PSObject-wrapped arrays: the steps list, a step's
     # output and a property value inside it.
