@@ -21,6 +21,17 @@ options:
     type: str
     choices: [auto, microsoft_teams, skype_online_connector, lync_online_connector]
     default: auto
+  cloud:
+    description:
+      - The Microsoft cloud of the tenant. V(commercial) and V(gcc) connect without an environment name;
+        V(gcc_high), V(dod) and V(21vianet) pass C(-TeamsEnvironmentName) C(TeamsGCCH), C(TeamsDOD) and
+        C(TeamsChina) to C(Connect-MicrosoftTeams), as its reference page lists them.
+      - Microsoft documents C(-TeamsEnvironmentName) with credential logons only, so V(gcc_high), V(dod) and
+        V(21vianet) need O(username) and O(password) and the MicrosoftTeams connector; a certificate logon is
+        refused before anything is sent.
+    type: str
+    choices: [commercial, gcc, gcc_high, dod, 21vianet]
+    default: commercial
   username:
     description:
       - User principal name of a tenant administrator (Teams administrator role), for example

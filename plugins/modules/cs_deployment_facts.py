@@ -40,6 +40,15 @@ options:
     type: list
     elements: str
     default: [all]
+  cloud:
+    description:
+      - The Microsoft cloud of the tenant; the V(hosting_provider) check expects that cloud's ProxyFqdn
+        (C(sipfed.online.lync.com) for V(commercial) and V(gcc), C(sipfed.online.gov.skypeforbusiness.us) for
+        V(gcc_high), C(sipfed.online.dod.skypeforbusiness.us) for V(dod), C(sipfed.online.partner.lync.cn) for
+        V(21vianet)), as M(lync.hybrid.cs_hosting_provider) sets it.
+    type: str
+    choices: [commercial, gcc, gcc_high, dod, 21vianet]
+    default: commercial
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.flow
@@ -336,7 +345,7 @@ ansible_facts:
               V(management_module), V(build_minimum) (on Lync Server 2013 and Skype for Business Server 2015 before
               CU12 its detail adds that moves cannot use a tenant admin with MFA), V(topology_published),
               V(pools_present), V(edge_federation) (at most one Edge pool federated, as Move-CsUser requires),
-              V(services_running), V(cms_replication), V(hosting_provider) (C(sipfed.online.lync.com) with Enabled,
+              V(services_running), V(cms_replication), V(hosting_provider) (the ProxyFqdn of O(cloud) with Enabled,
               EnabledSharedAddressSpace, HostsOCSUsers, VerificationLevel C(UseSourceVerification), IsLocal false
               and the cloud's AutodiscoverUrl, without which every Move-CsUser needs C(-HostedMigrationOverrideUrl)),
               V(access_edge) (outside and federated users, partner discovery, DNS SRV routing),
@@ -356,6 +365,16 @@ ansible_facts:
                 Hosting provider Office365 (sipfed.online.lync.com) differs from the documented
                 configuration: EnabledSharedAddressSpace=False.
               remedy: "Set-CsHostingProvider -Identity Office365 -EnabledSharedAddressSpace $true"
+        cloud:
+          description: The cloud the V(hosting_provider) check compared with (O(cloud)).
+          type: str
+          sample: commercial
+        hosting_provider_identity:
+          description:
+            - Identity of the hosting provider whose ProxyFqdn is the one of O(cloud), the one
+              M(lync.hybrid.cs_hosting_provider) should manage; null when none is (or the providers were not read).
+          type: str
+          sample: Office365
         failed_checks:
           description: The ids of the failed checks, in the order of C(checks).
           type: list

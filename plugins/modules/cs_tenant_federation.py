@@ -12,8 +12,7 @@ description:
     options given (C(Set-CsTenantFederationConfiguration -Identity Global)), then reads it back.
   - Before users can be moved from the cloud to on-premises, O(shared_sip_address_space) must be V(true).
   - Options that are not set are never sent, so allowed and blocked domain lists are never touched.
-    At least one of O(shared_sip_address_space), O(allow_federated_users) and O(allow_public_users) must be
-    V(true) or V(false).
+    At least one of O(shared_sip_address_space) and O(allow_federated_users) must be V(true) or V(false).
   - Get, Set and read-back run in one command on the host and one tenant session, which is always closed.
 options:
   shared_sip_address_space:
@@ -29,8 +28,19 @@ options:
     type: bool
   allow_public_users:
     description:
-      - Desired value of C(AllowPublicUsers). Not changed when omitted.
+      - Removed. Microsoft ended Skype consumer interoperability with Teams on May 5, 2025, and the
+        C(Set-CsTenantFederationConfiguration) reference no longer lists C(-AllowPublicUsers) ("can no longer be
+        used"). Any value fails the task before anything is sent, with a message saying so.
     type: bool
+  read_tenant:
+    description:
+      - Also read the tenant in the same session, as M(lync.hybrid.cs_online_session) does (C(Get-CsTenant)
+        before the federation configuration, C(Get-CsOnlineSipDomain) after it), and return RV(tenant),
+        RV(module_version) and RV(connect_seconds).
+      - One tenant connection then proves the session and sets federation; the role uses it when both its
+        session and federation areas run. A tenant that cannot be read fails the task before anything is set.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - lync.hybrid.online_auth
   - ansible.builtin.action_common_attributes
@@ -109,6 +119,26 @@ connector:
   returned: success
   type: str
   sample: microsoft_teams
+tenant:
+  description:
+    - What the tenant reported, in the shape M(lync.hybrid.cs_online_session) returns (tenant_id, display_name,
+      domains, sip_domains, sip_domain_status, identity, hosted_migration_url).
+  returned: success, with O(read_tenant=true)
+  type: dict
+  sample:
+    tenant_id: 6f7f3d4c-1b62-4d2e-9a8e-0c6a0b9c5d21
+    display_name: Contoso
+    sip_domains: [contoso.com]
+module_version:
+  description: Version of the connector module that was used.
+  returned: success, with O(read_tenant=true)
+  type: str
+  sample: 6.4.0
+connect_seconds:
+  description: Seconds it took to import the connector and open the session.
+  returned: success, with O(read_tenant=true)
+  type: float
+  sample: 2.418
 attempts:
   description: Commands it took to open the session (more than 1 when the tenant's session limit was hit).
   returned: when the runner ran on the host

@@ -17,8 +17,9 @@ import typing as t
 
 from ansible_collections.lync.hybrid.plugins.plugin_utils import _clouds, _online
 
-SIPFED = "sipfed.online.lync.com"
-AUTODISCOVER_URL = "https://webdir.online.lync.com/Autodiscover/AutodiscoverService.svc/root"
+# The commercial cloud's endpoints; the hosting provider check uses the cloud in facts["cloud"] (_clouds).
+SIPFED = _clouds.get(None).proxy_fqdn
+AUTODISCOVER_URL = _clouds.get(None).autodiscover_url
 LEGACY_CONNECTORS = tuple(connector.module for connector in _online.CONNECTORS.values() if connector.legacy)
 # Move-CsUser needs MicrosoftTeams 6.2.1 or later (Move-CsUser page, MicrosoftDocs/office-docs-powershell
 # skype/skype-ps/SkypeForBusiness/Move-CsUser.md @ 93336da2); every release needs .NET Framework 4.7.2, whose
@@ -59,10 +60,18 @@ ACCESS_EDGE_WANTED = {
     "allow_federated_users": "AllowFederatedUsers",
     "enable_partner_discovery": "EnablePartnerDiscovery",
 }
-NEW_HOSTING_PROVIDER = (
-    f"New-CsHostingProvider -Identity Office365 -ProxyFqdn {SIPFED} -Enabled $true -EnabledSharedAddressSpace $true "
-    f"-HostsOCSUsers $true -VerificationLevel UseSourceVerification -IsLocal $false -AutodiscoverUrl {AUTODISCOVER_URL}"
-)
+
+
+def new_hosting_provider(cloud: _clouds.Cloud) -> str:
+    """The documented New-CsHostingProvider command for a cloud."""
+    return (
+        f"New-CsHostingProvider -Identity Office365 -ProxyFqdn {cloud.proxy_fqdn} -Enabled $true "
+        "-EnabledSharedAddressSpace $true -HostsOCSUsers $true -VerificationLevel UseSourceVerification "
+        f"-IsLocal $false -AutodiscoverUrl {cloud.autodiscover_url}"
+    )
+
+
+NEW_HOSTING_PROVIDER = new_hosting_provider(_clouds.get(None))
 SET_ACCESS_EDGE = (
     "Set-CsAccessEdgeConfiguration -AllowOutsideUsers $true -AllowFederatedUsers $true "
     "-EnablePartnerDiscovery $true -UseDnsSrvRouting"
@@ -288,20 +297,22 @@ def cms_replication(facts: Facts, errors: Errors) -> Check:
 
 
 def hosting_provider(facts: Facts, errors: Errors) -> Check:
+    cloud = _clouds.get(facts.get("cloud"))
+    sipfed, remedy = cloud.proxy_fqdn, new_hosting_provider(cloud)
     providers = facts.get("hosting_providers")
     if providers is None:
         why = errors.get("hosting_providers", "no output")
-        return Check("hosting_provider", False, f"The hosting providers could not be read: {why}", NEW_HOSTING_PROVIDER)
-    matching = [p for p in providers if str(p.get("proxy_fqdn") or "").lower() == SIPFED]
+        return Check("hosting_provider", False, f"The hosting providers could not be read: {why}", remedy)
+    matching = [p for p in providers if str(p.get("proxy_fqdn") or "").lower() == sipfed]
     if not matching:
-        return _missing_hosting_provider(providers)
+        return _missing_hosting_provider(providers, cloud)
     drift_by_provider = [(p, _provider_drift(p)) for p in matching]
     for provider, drift in drift_by_provider:
         if not drift:
             return Check(
                 "hosting_provider",
                 True,
-                f"{provider['identity']} points at {SIPFED} as documented, with AutodiscoverUrl "
+                f"{provider['identity']} points at {sipfed} as documented, with AutodiscoverUrl "
                 f"{provider.get(AUTODISCOVER_KEY)} (Move-CsUser finds the hosted migration service by it).",
             )
     provider, drift = drift_by_provider[0]
@@ -311,13 +322,14 @@ def hosting_provider(facts: Facts, errors: Errors) -> Check:
     return Check(
         "hosting_provider",
         False,
-        f"Hosting provider {provider['identity']} ({SIPFED}) differs from the documented configuration: {wrong}.{why}",
+        f"Hosting provider {provider['identity']} ({sipfed}) differs from the documented configuration: {wrong}.{why}",
         f"Set-CsHostingProvider -Identity {provider['identity']} {params}",
     )
 
 
-def _missing_hosting_provider(providers: list[dict[str, t.Any]]) -> Check:
-    """No provider points at sipfed: Set cannot change ProxyFqdn, so a wrong one is removed first."""
+def _missing_hosting_provider(providers: list[dict[str, t.Any]], cloud: _clouds.Cloud) -> Check:
+    """No provider points at the cloud's sipfed: Set cannot change ProxyFqdn, so a wrong one is removed first."""
+    sipfed, remedy = cloud.proxy_fqdn, new_hosting_provider(cloud)
     online = [p for p in providers if p.get("hosts_ocs_users") or str(p.get("identity")).lower() == "office365"]
     if online:
         names = ", ".join(f"{p['identity']} ({p.get('proxy_fqdn')})" for p in online)
@@ -325,10 +337,10 @@ def _missing_hosting_provider(providers: list[dict[str, t.Any]]) -> Check:
         return Check(
             "hosting_provider",
             False,
-            f"No hosting provider has ProxyFqdn {SIPFED}; found {names}.",
-            f"Set-CsHostingProvider cannot change ProxyFqdn: {removes}; then {NEW_HOSTING_PROVIDER}",
+            f"No hosting provider has ProxyFqdn {sipfed} ({cloud.name}); found {names}.",
+            f"Set-CsHostingProvider cannot change ProxyFqdn: {removes}; then {remedy}",
         )
-    return Check("hosting_provider", False, f"No hosting provider has ProxyFqdn {SIPFED}.", NEW_HOSTING_PROVIDER)
+    return Check("hosting_provider", False, f"No hosting provider has ProxyFqdn {sipfed} ({cloud.name}).", remedy)
 
 
 def _provider_drift(provider: dict[str, t.Any]) -> list[str]:

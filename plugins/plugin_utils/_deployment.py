@@ -18,7 +18,7 @@ import re
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _checks, _clouds, _online, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._checks import parse_version, version_at_least
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError, diagnose
 
@@ -219,12 +219,12 @@ def build_request(subsets: t.Collection[str]) -> _runner.Request:
 # --------------------------------------------------------------------------- gathering
 
 
-def gather(action: ActionBase, subsets: tuple[str, ...]) -> dict[str, t.Any]:
+def gather(action: ActionBase, subsets: tuple[str, ...], cloud: str | None = None) -> dict[str, t.Any]:
     """Read the deployment in one command; return the module result with the facts."""
     response = _runner.execute(action, build_request(subsets))
     if response.error is not None:
         _fail_top_level(response)
-    facts = interpret(response, subsets)
+    facts = interpret(response, subsets, cloud)
     result: dict[str, t.Any] = {"changed": False, "ansible_facts": {"cs_deployment": facts}}
     hops = [entry["cmdlet"] for entry in facts["errors"] if entry.get("reason") == "second_hop"]
     if hops:
@@ -251,7 +251,7 @@ def _fail_top_level(response: _runner.Response) -> t.NoReturn:
     raise HostError(found, error, cs_deployment=host)
 
 
-def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str, t.Any]:
+def interpret(response: _runner.Response, subsets: tuple[str, ...], cloud: str | None = None) -> dict[str, t.Any]:
     """Turn the step results into the documented fact dictionary (stable keys)."""
     steps = {read.id: response.step(read.id) for read in READS if read.subset is None or read.subset in subsets}
     module = response.onprem or {}
@@ -314,10 +314,25 @@ def interpret(response: _runner.Response, subsets: tuple[str, ...]) -> dict[str,
     for entry in facts["errors"]:
         hint = f" {SECOND_HOP}" if entry.get("reason") == "second_hop" else ""
         messages.setdefault(entry["step"], f"{entry['cmdlet']} failed: {entry['message']}{hint}")
+    # The cloud the hosting provider check compares with (its ProxyFqdn and AutodiscoverUrl).
+    facts["cloud"] = _clouds.get(cloud).key
+    facts["hosting_provider_identity"] = _provider_for(facts["hosting_providers"], _clouds.get(cloud).proxy_fqdn)
     checks = _checks.evaluate(facts, subsets, messages)
     facts["checks"] = [check.to_result() for check in checks]
     facts["failed_checks"] = [check.id for check in checks if not check.passed]
     return facts
+
+
+def _provider_for(providers: list[dict[str, t.Any]] | None, proxy_fqdn: str) -> str | None:
+    """The identity of the provider that points at the cloud, which cs_hosting_provider must manage.
+
+    Any identity may hold it (LyncOnline in older deployments); a second provider with the same
+    ProxyFqdn cannot be created, so the role manages the one that exists.
+    """
+    for provider in providers or []:
+        if str(provider.get("proxy_fqdn") or "").lower() == proxy_fqdn:
+            return str(provider.get("identity"))
+    return None
 
 
 # Exception types (never localised) of the failures an unauthenticated second hop causes: SQL Server refusing

@@ -12,7 +12,7 @@ from __future__ import annotations
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _online, _runner, _session
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import Diagnosis, HostError
 
 if t.TYPE_CHECKING:
@@ -25,8 +25,16 @@ SET = "Set-CsTenantFederationConfiguration"
 MANAGED = {
     "shared_sip_address_space": "SharedSipAddressSpace",
     "allow_federated_users": "AllowFederatedUsers",
-    "allow_public_users": "AllowPublicUsers",
 }
+# allow_public_users is refused: the Set-CsTenantFederationConfiguration page (office-docs-powershell,
+# teams/teams-ps/MicrosoftTeams/Set-CsTenantFederationConfiguration.md @ 139b2ee8) no longer lists
+# -AllowPublicUsers and notes that since May 5, 2025 Skype consumer interoperability is no longer
+# supported and the parameter can no longer be used. The option stays in the spec only to say so.
+PUBLIC_USERS_REMOVED = (
+    "The option allow_public_users was removed: Microsoft ended Skype consumer interoperability with Teams on "
+    "May 5, 2025, and Set-CsTenantFederationConfiguration no longer accepts AllowPublicUsers "
+    "(its reference page says the parameter can no longer be used). Remove allow_public_users from the task."
+)
 
 # Properties returned to users (Microsoft's documented output of the Get cmdlet).
 REPORTED = (
@@ -61,13 +69,26 @@ def check_options(args: dict[str, t.Any]) -> None:
     required_one_of counts an option that is present even when it is null, so a task
     whose desired values all template to null would pass it and change nothing.
     """
+    if args.get("allow_public_users") is not None:
+        raise AnsibleActionFail(PUBLIC_USERS_REMOVED)
     if not desired_values(args):
         raise AnsibleActionFail(
             f"Nothing to manage: set at least one of {', '.join(MANAGED)} to true or false (all are null)."
         )
 
 
-def build_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
+def build_steps(desired: dict[str, bool], check_mode: bool, read_tenant: bool = False) -> list[_runner.Step]:
+    """The federation steps; with read_tenant, the session probe's reads around them.
+
+    Get-CsTenant goes first (a session that cannot read the tenant must not change it) and the
+    optional Get-CsOnlineSipDomain last, so its failure cannot keep the federation steps from running.
+    """
+    tenant, sip_domains = _session.build_steps() if read_tenant else (None, None)
+    steps = _federation_steps(desired, check_mode)
+    return [tenant, *steps, sip_domains] if tenant and sip_domains else steps
+
+
+def _federation_steps(desired: dict[str, bool], check_mode: bool) -> list[_runner.Step]:
     read = _runner.Step("before", GET, {"Identity": "Global"}, scope="online", select=REPORTED)
     if check_mode:
         return [read]
@@ -92,9 +113,13 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
     """Bring the tenant to the desired values; return the module result."""
     check_options(args)
     desired = desired_values(args)
+    read_tenant = bool(args.get("read_tenant"))
     refused: list[dict[str, t.Any]] = []
-    response, attempts = _online.run_online(action, args, build_steps(desired, check_mode), refused=refused)
+    steps = build_steps(desired, check_mode, read_tenant)
+    response, attempts = _online.run_online(action, args, steps, refused=refused)
     session = {"attempts": attempts, "refused_attempts": refused, "session_closed": _online.session_closed(response)}
+    warnings = _online.retirement_warnings(args)
+    probed = _session.read(response, args, session, warnings) if read_tenant else {}
     before_step = response.step("before")
     if not before_step.ok or not isinstance(before_step.first(), dict):
         _fail(before_step, args, "read", **session)
@@ -108,7 +133,6 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
 
     after: dict[str, t.Any] = before | changes
     changed = bool(changes)
-    warnings = _online.retirement_warnings(args)
     if not check_mode:
         after, changed = _applied(response, args, desired, before, session, warnings)
     warnings.extend(_online.close_warnings(response))
@@ -118,6 +142,7 @@ def manage(action: ActionBase, args: dict[str, t.Any], check_mode: bool) -> dict
         "federation_before": before,
         "changed_properties": sorted(changes),
         "connector": _online.connector_used(response),
+        **probed,
         **session,
         "diff": {"before": _view(before), "after": _view(after)},
     }

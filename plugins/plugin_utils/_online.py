@@ -17,7 +17,7 @@ import typing as t
 from ansible import constants as C
 from ansible.errors import AnsibleActionFail
 from ansible.utils.display import Display
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _clouds, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import (
     TENANT_ADMIN_ROLES,
     Diagnosis,
@@ -62,6 +62,7 @@ display = Display()
 
 ARGUMENT_SPEC: dict[str, dict[str, t.Any]] = {
     "connector": {"type": "str", "default": "auto", "choices": ["auto", *CONNECTORS]},
+    "cloud": {"type": "str", "default": _clouds.DEFAULT, "choices": _clouds.CHOICES},
     "username": {"type": "str"},
     "password": {"type": "str", "no_log": True},
     "certificate_thumbprint": {"type": "str"},
@@ -105,11 +106,36 @@ def check_options(args: dict[str, t.Any]) -> None:
             "Certificate authentication needs connector=microsoft_teams: the legacy connectors "
             f"({args['connector']}) accept only a user name and password."
         )
+    _check_cloud(args)
     if args.get("override_admin_domain") and not CONNECTORS[candidates(args)[0].name].legacy:
         raise AnsibleActionFail(
             "override_admin_domain applies to the legacy connectors only; MicrosoftTeams finds its endpoint itself "
             f"(connector={args['connector']} uses MicrosoftTeams). Leave it out, or name the legacy connector "
             "(connector=lync_online_connector or skype_online_connector)."
+        )
+
+
+def _check_cloud(args: dict[str, t.Any]) -> None:
+    """A sovereign cloud needs MicrosoftTeams with a user name and password.
+
+    Connect-MicrosoftTeams documents -TeamsEnvironmentName in its UserCredential parameter set only
+    (office-docs-powershell, teams/teams-ps/MicrosoftTeams/Connect-MicrosoftTeams.md @ 93336da2, and
+    still @ 38233785): a certificate logon cannot name the environment, and would reach the commercial
+    cloud's sign-in. The retired legacy connectors never knew these clouds' environment names.
+    """
+    cloud = _clouds.get(args.get("cloud"))
+    if cloud.teams_environment is None:
+        return
+    if args.get("certificate_thumbprint") is not None:
+        raise AnsibleActionFail(
+            f"cloud={cloud.key} ({cloud.name}) needs a user name and password: Connect-MicrosoftTeams documents "
+            f"-TeamsEnvironmentName {cloud.teams_environment} only with -Credential, not with a certificate. "
+            "Set username and password instead of certificate_thumbprint, application_id and tenant_id."
+        )
+    if args["connector"] not in ("auto", "microsoft_teams"):
+        raise AnsibleActionFail(
+            f"cloud={cloud.key} ({cloud.name}) needs connector=microsoft_teams (or auto): the retired legacy "
+            f"connector {args['connector']} cannot reach that cloud."
         )
 
 
@@ -151,6 +177,10 @@ def session(connector: Connector, args: dict[str, t.Any], commands: t.Iterable[s
         params = {"ApplicationId": args["application_id"], "TenantId": args["tenant_id"]}
     else:
         params = {"Credential": _runner.credential(args["username"], args["password"])}
+    environment = _clouds.get(args.get("cloud")).teams_environment
+    if environment and not connector.legacy:
+        # Commercial and GCC take no environment name (the parameter's own page).
+        params["TeamsEnvironmentName"] = environment
     if connector.legacy and args.get("override_admin_domain"):
         params["OverrideAdminDomain"] = args["override_admin_domain"]
     return _runner.OnlineSession(

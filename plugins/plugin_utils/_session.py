@@ -81,6 +81,22 @@ def probe(
     refused: list[dict[str, t.Any]] = []
     response, attempts = _online.run_online(action, args, build_steps(), sleep=sleep, refused=refused)
     session = {"attempts": attempts, "refused_attempts": refused, "session_closed": _online.session_closed(response)}
+    warnings = _online.retirement_warnings(args)
+    result: dict[str, t.Any] = {"changed": False, **read(response, args, session, warnings), **session}
+    warnings.extend(_online.close_warnings(response))
+    if warnings:
+        result["warnings"] = warnings
+    return result
+
+
+def read(
+    response: _runner.Response, args: dict[str, t.Any], session: dict[str, t.Any], warnings: list[str]
+) -> dict[str, t.Any]:
+    """The tenant, connector and connect time from the steps of build_steps, or fail the task.
+
+    Shared with the federation module, which runs the same steps in its own session so that
+    a role proving the session and setting federation connects to the tenant once.
+    """
     tenant_step = response.step("tenant")
     if not tenant_step.ok:
         _fail(tenant_step, args, **session)
@@ -95,21 +111,14 @@ def probe(
             None,
             **session,
         )
-    warnings = _online.retirement_warnings(args)
     tenant = tenant_info(raw, _sip_domain_status(response.step("sip_domains"), warnings))
-    warnings.extend(_online.close_warnings(response))
     online = response.online
-    result: dict[str, t.Any] = {
-        "changed": False,
+    return {
         "tenant": tenant,
         "connector": _online.connector_used(response),
         "module_version": online.module_version if online else None,
         "connect_seconds": float(online.seconds) if online and online.seconds is not None else None,
-        **session,
     }
-    if warnings:
-        result["warnings"] = warnings
-    return result
 
 
 def tenant_info(raw: dict[str, t.Any], sip_status: dict[str, str] | None) -> dict[str, t.Any]:

@@ -34,7 +34,7 @@ ALLOWED = [
         r"docs/docsite/[\w.-]+\.yml",
         r"docs/docsite/rst/[\w.-]+\.rst",
         r"plugins/(action|modules|doc_fragments|plugin_utils)/\w+\.(py|ps1)",
-        r"roles/lync_online_prereqs/(defaults|meta|tasks|templates)/[\w.-]+\.(yml|j2)",
+        r"roles/lync_online_prereqs/(defaults|meta|tasks|templates|vars)/[\w.-]+\.(yml|j2)",
         r"roles/lync_online_prereqs/README\.md",
         r"playbooks/\w+\.yml",
         r"playbooks/templates/[\w.-]+\.j2",

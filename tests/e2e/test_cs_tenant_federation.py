@@ -29,13 +29,13 @@ from tests.lab.state import load_state
 pytestmark = pytest.mark.lab
 
 PASSWORD = "Tenant-Adm1n-Passw0rd!"
-# Tasks of the target that reach the host: check, apply, apply again, keep the user settings,
-# three check-mode flips, the refused turn-off, and the wrong password or wrong certificate.
-HOST_TASKS = 9
-# Tasks reported changed: check and first apply (the tenants start with it off) and the three flips.
-CHANGED_TASKS = 5
-# The validation failures and the failure cases the target expects.
-IGNORED_TASKS = 9
+# Tasks of the target that reach the host: check, apply, apply again, keep the user setting,
+# two check-mode flips, the refused turn-off, and the wrong password or wrong certificate.
+HOST_TASKS = 8
+# Tasks reported changed: check and first apply (the tenants start with it off) and the two flips.
+CHANGED_TASKS = 4
+# The validation failures and the failure cases the target expects, with the removed allow_public_users.
+IGNORED_TASKS = 10
 
 
 def federation_task(**options: t.Any) -> dict[str, t.Any]:
@@ -114,7 +114,7 @@ def test_a_set_the_tenant_rejects_fails_clearly_and_changes_nothing(
         data["faults"] = {"set_error": "The server encountered an error processing the request."}
 
     lab = lab_factory(state_variant(tmp_path, "lync2013-ready", reject))
-    tasks = [federation_task(shared_sip_address_space=True, allow_public_users=False)]
+    tasks = [federation_task(shared_sip_address_space=True, allow_federated_users=False)]
     out = run(["ansible-playbook", "-i", str(lab.inventory), str(playbook(tmp_path, tasks=tasks))])
     final = lab.stop()
 
@@ -127,7 +127,7 @@ def test_a_set_the_tenant_rejects_fails_clearly_and_changes_nothing(
     assert wsman_commands(lab) == 1
     (set_call,) = set_calls(lab)
     assert set_call["status"] == "error"
-    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowPublicUsers"}
+    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowFederatedUsers"}
     assert lab.journal("change") == []
     assert final["tenant"]["federation"] == initial("lync2013-ready")["tenant"]["federation"]
     assert_sessions_closed(lab, final)

@@ -102,14 +102,14 @@ def test_hostile_password_round_trips_and_never_shows(
     assert as_json.returncode == 0, as_json.stdout[-3000:] + as_json.stderr
     authenticated = {e["auth_user"] for e in lab.journal("wsman") if e.get("auth_user")}
     assert authenticated == {"CONTOSO\\lab-admin"}
-    assert [e["account"] for e in sessions(lab, "open")] == [ADMIN] * 4  # probe and federation, two runs
+    assert [e["account"] for e in sessions(lab, "open")] == [ADMIN] * 2  # federation with the probe, two runs
     assert sessions(lab, "refused") == []
     assert final["tenant"]["federation"]["shared_sip_address_space"] is True
     assert_sessions_closed(lab, final)
 
     # Every command line is the data-free bootstrap; the data went on stdin.
     commands = [e for e in lab.journal("wsman") if e.get("action") == "Command"]
-    assert len(commands) == 8
+    assert len(commands) == 6
     for command in commands:
         assert command["command_line"] == BOOTSTRAP.strip()
         assert command["arguments"][:-1] == [
@@ -129,7 +129,7 @@ def test_hostile_password_round_trips_and_never_shows(
         for e in lab.journal()
         if MASK in json.dumps(e, ensure_ascii=False) and not modulelog.runner_text_only(e, RUNNER, MASK)
     ]
-    assert masked == [("cmdlet", "New-CsOnlineSession")] * 4
+    assert masked == [("cmdlet", "New-CsOnlineSession")] * 2
     for event in lab.journal("cmdlet"):
         if event["name"] == "New-CsOnlineSession":
             assert event["params"]["Credential"] == MASK

@@ -467,6 +467,9 @@ _TENANT = _obj(
             None,
         ),
         "service_instance": (_str, "microsoftcommunicationsonline/noam-4a-s7"),
+        # The tenant's Microsoft cloud: Connect-MicrosoftTeams reaches it only with the matching
+        # -TeamsEnvironmentName (none for commercial and GCC); see cmdlets/online.py.
+        "cloud": (_enum("commercial", "gcc", "gcc_high", "dod", "21vianet"), "commercial"),
         "admins": (
             _list(
                 _obj(

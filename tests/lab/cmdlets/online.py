@@ -296,6 +296,7 @@ def connect_microsoft_teams(shell: Shell, bound: Bound) -> list[Any]:
                 "tenant ID and are signing into the correct cloud.",
                 fqid,
             )
+        _check_environment(tenant, bound, fqid)
         if credential is not None:
             holder = _check_user(shell, credential, TEAMS_RESOURCE, fqid)
             account = holder["user"]
@@ -310,12 +311,42 @@ def connect_microsoft_teams(shell: Shell, bound: Bound) -> list[Any]:
     _journal(shell, "open", "MicrosoftTeams", account, holder)
     props = {
         "Account": account,
-        "Environment": "AzureCloud",
+        "Environment": bound.get("TeamsEnvironmentName") or "AzureCloud",
         "Tenant": tenant["tenant_id"],
         "TenantId": tenant["tenant_id"],
         "TenantDomain": tenant["domains"][0],
     }
     return [PSObject(props, f"{TEAMS_CONNECT}.Models.PSAzureContext", f"{TEAMS_CONNECT}.Models.PSAzureContext")]
+
+
+# -TeamsEnvironmentName per cloud, from the parameter's description on the Connect-MicrosoftTeams page
+# (office-docs-powershell teams/teams-ps/MicrosoftTeams/Connect-MicrosoftTeams.md @ 93336da2 and 38233785):
+# commercial and GCC use none, GCC High TeamsGCCH, DoD TeamsDOD, 21Vianet TeamsChina. Example 3 of the page
+# shows the connected context's Environment as that name (AzureCloud without it).
+TEAMS_ENVIRONMENTS = {
+    "commercial": None,
+    "gcc": None,
+    "gcc_high": "TeamsGCCH",
+    "dod": "TeamsDOD",
+    "21vianet": "TeamsChina",
+}
+
+
+def _check_environment(tenant: dict[str, Any], bound: Bound, fqid: str) -> None:
+    """A logon to another cloud than the tenant's does not find the tenant.
+
+    Assumed: the sign-in of the wrong cloud answers as for an unknown tenant (AADSTS90002, whose text
+    itself says "signing into the correct cloud"); the page documents no error for this case.
+    """
+    given = bound.get("TeamsEnvironmentName")
+    wanted = TEAMS_ENVIRONMENTS[tenant["cloud"]]
+    if (given or "").lower() != (wanted or "").lower():
+        raise _aad(
+            "AADSTS90002",
+            f"Tenant '{tenant['tenant_id']}' not found. Check to make sure you have the correct "
+            "tenant ID and are signing into the correct cloud.",
+            fqid,
+        )
 
 
 def _certificate_logon(shell: Shell, bound: Bound, fqid: str) -> dict[str, Any]:
@@ -452,6 +483,7 @@ CONNECT = Cmdlet(
             Param("UseDeviceAuthentication", "switch"),
             Param("LogLevel"),
             Param("LogFilePath"),
+            Param("TeamsEnvironmentName"),
         ),
     ),
     connect_microsoft_teams,

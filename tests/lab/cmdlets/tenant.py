@@ -224,6 +224,10 @@ def _federation_params(legacy: bool) -> tuple[Param, ...]:
     for key, (prop, _check, _default, _legacy) in _fields(legacy).items():
         if key == "customize_federation":
             continue  # a property of the Get output only: no Set page documents -CustomizeFederation
+        if key == "allow_public_users" and not legacy:
+            # The current Teams page (Set-CsTenantFederationConfiguration.md @ 139b2ee8) lists no -AllowPublicUsers
+            # and says it can no longer be used since May 5, 2025; the property stays in the Get output.
+            continue
         kind = "any" if key in ("allowed_domains", "blocked_domains", "allowed_trial_tenant_domains") else "bool"
         if key == "external_access_with_trial_tenants":
             params.append(

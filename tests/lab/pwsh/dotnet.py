@@ -630,7 +630,7 @@ _GETTERS: dict[tuple[type, str], Callable[[Any], Any]] = {
     (Credential, "username"): lambda cred: cred.username,
     (Credential, "password"): lambda cred: Secure(cred.password, True),
     (Secure, "length"): lambda secure: len(secure.value),
-    (X509StoreValue, "certificates"): lambda store: _store_certificates(store),
+    (X509StoreValue, "certificates"): _store_certificates,
     (X509StoreValue, "name"): lambda store: store.name,
     (X509StoreValue, "location"): lambda store: EnumValue(f"{_X509}.StoreLocation", store.location, 0),
     (CertificateValue, "thumbprint"): lambda cert: cert.thumbprint,

@@ -198,21 +198,23 @@ def test_set_changes_only_what_is_passed_and_honours_whatif() -> None:
     federation = {"allowed_domains": ["fabrikam.com"], "blocked_domains": ["evil.example"]}
     lab = Lab(make_state([teams_module()], tenant={"federation": federation}))
     what_if = [
-        step("set", "Set-CsTenantFederationConfiguration", {"AllowPublicUsers": False, "WhatIf": True}, scope="online")
+        step(
+            "set", "Set-CsTenantFederationConfiguration", {"AllowFederatedUsers": False, "WhatIf": True}, scope="online"
+        )
     ]
     result = lab.send(request(what_if, online=[teams()]))
     assert result.stdout.startswith(b'What if: Performing the operation "Set-CsTenantFederationConfiguration"')
-    assert lab.state.tenant["federation"]["allow_public_users"] is True
+    assert lab.state.tenant["federation"]["allow_federated_users"] is True
     lab.run(
         request(
-            [step("set", "Set-CsTenantFederationConfiguration", {"AllowPublicUsers": False}, scope="online")],
+            [step("set", "Set-CsTenantFederationConfiguration", {"AllowFederatedUsers": False}, scope="online")],
             online=[teams()],
         )
     )
     assert lab.state.tenant["federation"] == {
         **lab.state.tenant["federation"],
         **federation,
-        "allow_public_users": False,
+        "allow_federated_users": False,
     }
 
 

@@ -20,14 +20,7 @@ from tests.unit.lab.host_support import Lab, make_state, request, step
 
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 # Deliberate departures from the pinned pages, each with its reason. Keep this short.
-EXCEPTIONS = {
-    "Set-CsTenantFederationConfiguration (MicrosoftTeams): -AllowPublicUsers is not documented": (
-        "The current page drops the parameter and says that since May 5, 2025 it 'can no longer be used' "
-        "(Skype consumer interop retired). The collection still sends it for allow_public_users; the lab "
-        "keeps accepting it (assumed: the MicrosoftTeams versions the lab models still bind it) until the "
-        "collection decides what to do with the option."
-    ),
-}
+EXCEPTIONS: dict[str, str] = {}
 PLATFORMS = ("ws2012_ps3", "ws2012r2_ps4", "ws2016_ps51", "ws2019_ps51")
 
 

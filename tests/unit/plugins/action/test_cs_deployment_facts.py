@@ -666,7 +666,7 @@ def test_resolve_subsets_is_ordered_and_honours_exclusions(requested: list[str])
         ({"gather_subset": [""]}, "Invalid gather_subset ''"),
         ({"gather_subset": []}, "Invalid gather_subset an empty list"),
         ({"gather_subset": {"all": True}}, "Invalid options for lync.hybrid.cs_deployment_facts"),
-        ({"gather_subset": ["all"], "state": "present"}, "state. Supported parameters include: gather_subset"),
+        ({"gather_subset": ["all"], "state": "present"}, "state. Supported parameters include: cloud, gather_subset"),
     ],
 )
 @pytest.mark.parametrize("check_mode", [False, True])

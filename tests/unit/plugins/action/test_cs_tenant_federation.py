@@ -214,13 +214,13 @@ def test_legacy_sessions_import_only_the_two_federation_cmdlets() -> None:
 @BOTH
 def test_domain_lists_are_never_sent(name: str, auth: dict[str, t.Any]) -> None:
     lab = Lab(with_federation(name, allowed_domains=["partner.example"], blocked_domains=["spam.example"]))
-    result, _connection = lab.run({**auth, **SSAS_ON, "allow_public_users": False})
+    result, _connection = lab.run({**auth, **SSAS_ON, "allow_federated_users": False})
     ok(result)
     (set_call,) = lab.sets()
-    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowPublicUsers"}
+    assert set(set_call["params"]) == {"Identity", "SharedSipAddressSpace", "AllowFederatedUsers"}
     assert lab.federation["allowed_domains"] == ["partner.example"]
     assert lab.federation["blocked_domains"] == ["spam.example"]
-    assert {c["property"] for c in lab.changes()} == {"shared_sip_address_space", "allow_public_users"}
+    assert {c["property"] for c in lab.changes()} == {"shared_sip_address_space", "allow_federated_users"}
 
 
 # --- idempotence -----------------------------------------------------------------------------
@@ -253,23 +253,17 @@ def test_second_run_changes_nothing_and_sends_no_set(name: str, auth: dict[str, 
     ("options", "sent"),
     [
         ({"allow_federated_users": False}, {"AllowFederatedUsers": False}),
-        ({"allow_public_users": False}, {"AllowPublicUsers": False}),
         (
-            {"allow_federated_users": False, "allow_public_users": False},
-            {"AllowFederatedUsers": False, "AllowPublicUsers": False},
+            {**SSAS_ON, "allow_federated_users": True},
+            {"SharedSipAddressSpace": True},
         ),
         (
-            {**SSAS_ON, "allow_federated_users": True, "allow_public_users": False},
-            {"SharedSipAddressSpace": True, "AllowPublicUsers": False},
-        ),
-        (
-            {**SSAS_ON, "allow_federated_users": False, "allow_public_users": False},
-            {"SharedSipAddressSpace": True, "AllowFederatedUsers": False, "AllowPublicUsers": False},
+            {**SSAS_ON, "allow_federated_users": False},
+            {"SharedSipAddressSpace": True, "AllowFederatedUsers": False},
         ),
         ({"allow_federated_users": True}, {}),
-        ({"allow_federated_users": True, "allow_public_users": True}, {}),
     ],
-    ids=["federated", "public", "both", "public-with-ssas", "all-three", "federated-no-drift", "both-no-drift"],
+    ids=["federated", "ssas-federated-no-drift", "both", "federated-no-drift"],
 )
 @BOTH
 def test_allow_options_alone_and_together(
@@ -353,7 +347,7 @@ def test_ssas_false_when_already_false_is_not_an_error(name: str, auth: dict[str
 def test_a_failing_set_is_explained_and_changes_nothing(name: str, auth: dict[str, t.Any], check_mode: bool) -> None:
     message = "The server encountered an error processing the request. Please try again later."
     lab = Lab(with_faults(name, set_error=message))
-    result, connection = lab.run({**auth, **SSAS_ON, "allow_public_users": False}, check_mode=check_mode)
+    result, connection = lab.run({**auth, **SSAS_ON, "allow_federated_users": False}, check_mode=check_mode)
 
     if check_mode:
         # Check mode never sends the Set, so the fault cannot show.
@@ -631,14 +625,13 @@ def test_a_password_echoed_by_the_tenant_is_masked() -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (
-            LEGACY,
-            "one of the following is required: shared_sip_address_space, allow_federated_users, allow_public_users",
-        ),
+        (LEGACY, "Nothing to manage: set at least one of shared_sip_address_space, allow_federated_users"),
         (
             {**LEGACY, "shared_sip_address_space": None, "allow_public_users": None},
             "Nothing to manage: set at least one of shared_sip_address_space",
         ),
+        ({**LEGACY, **SSAS_ON, "allow_public_users": False}, "The option allow_public_users was removed"),
+        ({**CERTIFICATE, "allow_public_users": True}, "no longer accepts AllowPublicUsers"),
         (SSAS_ON, "one of the following is required: username, certificate_thumbprint"),
         ({**CERTIFICATE, **SSAS_ON, "username": ADMIN, "password": PASSWORD}, "mutually exclusive"),
         ({**SSAS_ON, "username": ADMIN}, "parameters are required together: username, password"),
@@ -676,6 +669,8 @@ def test_a_password_echoed_by_the_tenant_is_masked() -> None:
     ids=[
         "no-desired-option",
         "all-desired-null",
+        "public-users-removed",
+        "public-users-removed-certificate",
         "no-auth",
         "both-auth",
         "username-only",
@@ -723,10 +718,10 @@ def test_the_host_without_the_runner_output_fails_cleanly() -> None:
     ("args", "desired"),
     [
         ({"shared_sip_address_space": True}, {"SharedSipAddressSpace": True}),
-        ({"shared_sip_address_space": None, "allow_public_users": False}, {"AllowPublicUsers": False}),
+        ({"shared_sip_address_space": None, "allow_federated_users": False}, {"AllowFederatedUsers": False}),
         (
-            {"allow_federated_users": True, "allow_public_users": True},
-            {"AllowFederatedUsers": True, "AllowPublicUsers": True},
+            {"shared_sip_address_space": True, "allow_federated_users": True},
+            {"SharedSipAddressSpace": True, "AllowFederatedUsers": True},
         ),
         ({}, {}),
     ],
@@ -737,11 +732,11 @@ def test_desired_values_keep_only_the_options_set(args: dict[str, t.Any], desire
 
 def test_check_mode_asks_for_the_read_only() -> None:
     assert [step.id for step in _federation.build_steps({"SharedSipAddressSpace": True}, check_mode=True)] == ["before"]
-    steps = _federation.build_steps({"AllowPublicUsers": False}, check_mode=False)
+    steps = _federation.build_steps({"AllowFederatedUsers": False}, check_mode=False)
     assert [(step.id, step.cmdlet) for step in steps] == [
         ("before", "Get-CsTenantFederationConfiguration"),
         ("set", "Set-CsTenantFederationConfiguration"),
         ("after", "Get-CsTenantFederationConfiguration"),
     ]
     assert all(step.scope == "online" and step.params == {"Identity": "Global"} for step in steps)
-    assert steps[1].when_differs == {"step": "before", "values": {"AllowPublicUsers": False}}
+    assert steps[1].when_differs == {"step": "before", "values": {"AllowFederatedUsers": False}}

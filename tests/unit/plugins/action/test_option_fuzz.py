@@ -37,7 +37,8 @@ The rules are written here from the modules' documentation, not read from the pl
   minimum_version with state=absent, source_type without source, an MSI for MicrosoftTeams,
   a repository for a legacy connector (for the sources whose kind is known);
 * cs_deployment_facts: an empty gather_subset, a name that is not a subset, a mapping;
-* cs_tenant_federation: none of the three settings given, or all given ones null.
+* cs_tenant_federation: none of the two settings given, or all given ones null (the removed
+  allow_public_users is refused in every case; its own unit test covers it).
 
 Runs are deterministic (``derandomize``, no example database) and bounded (30 examples per
 target) so CI stays fast and stable.
@@ -79,7 +80,7 @@ BOOLEAN_WORDS = {str(value).lower() for value in BOOLEANS}
 SECRET_PREFIX = "Secret-"
 CONNECTORS = ("auto", *_online.CONNECTORS)
 LEGACY_CONNECTORS = ("skype_online_connector", "lync_online_connector")
-FEDERATION_SETTINGS = ("shared_sip_address_space", "allow_federated_users", "allow_public_users")
+FEDERATION_SETTINGS = ("shared_sip_address_space", "allow_federated_users")
 ABSENT = object()  # the option is left out of the task
 
 
@@ -649,7 +650,6 @@ def _tenant_sent(case: Case, requests: list[dict[str, t.Any]], explain: str) -> 
 _FEDERATION_PROPERTY = {
     "shared_sip_address_space": "SharedSipAddressSpace",
     "allow_federated_users": "AllowFederatedUsers",
-    "allow_public_users": "AllowPublicUsers",
 }
 
 
