@@ -265,8 +265,10 @@ function New-LhFailure {
 function Find-LhCertificate {
     # LocalMachine\My first, then CurrentUser\My. Connect-MicrosoftTeams -CertificateThumbprint looks in
     # the current user's store only, and over a WinRM network logon a private key kept in the user's
-    # profile is often unusable (DPAPI has no loaded profile), so a machine-store key is preferred.
+    # profile is often unusable (DPAPI has no loaded profile), so a machine-store key is preferred. The
+    # first copy with a private key wins; a copy without one is returned only when no copy has a key.
     param([string]$Thumbprint, $Locations = @('LocalMachine', 'CurrentUser'))
+    $keyless = $null
     foreach ($location in $Locations) {
         $store = New-Object System.Security.Cryptography.X509Certificates.X509Store('My', [System.Security.Cryptography.X509Certificates.StoreLocation]$location)
         $found = $null
@@ -280,39 +282,56 @@ function Find-LhCertificate {
             # Close(), not Dispose(): X509Store implements IDisposable only from .NET Framework 4.6.
             $store.Close()
         }
-        if ($null -ne $found) { return [ordered]@{ certificate = $found; store = "$location\My" } }
+        if ($null -ne $found) {
+            $copy = [ordered]@{ certificate = $found; store = "$location\My" }
+            if ($found.HasPrivateKey) { return $copy }
+            if ($null -eq $keyless) { $keyless = $copy }
+        }
+    }
+    return $keyless
+}
+
+function Test-LhCertificate {
+    # A failure record for a copy that cannot sign the logon, else $null.
+    param([string]$Thumbprint, $Found, [string]$Stores)
+    if ($null -eq $Found) {
+        return New-LhFailure -Stage 'online' -Message "No certificate with thumbprint $Thumbprint is in $Stores of the connecting account." -Fqid 'LyncHybrid.CertificateNotFound' -Category 'ObjectNotFound' -Target $Thumbprint
+    }
+    if (-not $Found.certificate.HasPrivateKey) {
+        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($Found.store) has no private key (HasPrivateKey is false)." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
     }
     return $null
 }
 
 function Add-LhCertificate {
     # The certificate object goes to -Certificate when the imported module's connect cmdlet has it
-    # (MicrosoftTeams 4.9.2 and later); older versions get -CertificateThumbprint, which they resolve
-    # in CurrentUser\My themselves. The module's ExportedCommands answer what Get-Command would, with
-    # no further command run. Returns a failure record, or $null when the parameter is set.
+    # (MicrosoftTeams 4.9.2-preview and later); older versions get -CertificateThumbprint, which they
+    # resolve in CurrentUser\My themselves, so there only the current user's copy counts. The module's
+    # ExportedCommands answer what Get-Command would, with no further command run. Returns a failure
+    # record, or $null when the parameter is set.
     param([string]$Thumbprint, [string]$Command, $Module, $Parameters, $State)
     $found = Find-LhCertificate -Thumbprint $Thumbprint
-    if ($null -eq $found) {
-        return New-LhFailure -Stage 'online' -Message "No certificate with thumbprint $Thumbprint is in Cert:\LocalMachine\My or in Cert:\CurrentUser\My of the connecting account." -Fqid 'LyncHybrid.CertificateNotFound' -Category 'ObjectNotFound' -Target $Thumbprint
-    }
-    if (-not $found.certificate.HasPrivateKey) {
-        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($found.store) has no private key (HasPrivateKey is false)." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
-    }
-    $State.certificate_store = $found.store
+    $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $found -Stores 'Cert:\LocalMachine\My or in Cert:\CurrentUser\My'
+    if ($null -ne $failure) { return $failure }
     $connect = $Module.ExportedCommands[$Command]
     if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {
         $Parameters['Certificate'] = $found.certificate
         $State.certificate_parameter = 'Certificate'
     }
     else {
-        # Such a version resolves the thumbprint in CurrentUser\My only: a certificate found only in the
-        # machine store would fail there with a message that reads like a tenant problem.
-        if ($null -eq (Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser'))) {
+        # A copy found only in the machine store would fail inside the connect cmdlet with a message that
+        # reads like a tenant problem: say what is wrong before any logon.
+        $user = Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser')
+        if ($null -eq $user) {
             return New-LhFailure -Stage 'online' -Message "$Command of $($Module.Name) $($Module.Version) has no -Certificate parameter and looks the thumbprint up in Cert:\CurrentUser\My only; the certificate $Thumbprint is in Cert:\$($found.store)." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Category 'InvalidOperation' -Target $Thumbprint
         }
+        $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $user -Stores 'Cert:\CurrentUser\My'
+        if ($null -ne $failure) { return $failure }
+        $found = $user
         $Parameters['CertificateThumbprint'] = $found.certificate.Thumbprint
         $State.certificate_parameter = 'CertificateThumbprint'
     }
+    $State.certificate_store = $found.store
     return $null
 }
 

@@ -605,6 +605,16 @@ def _elapsed(watch: Stopwatch) -> dt.timedelta:
     return dt.timedelta(seconds=time.monotonic() - watch.started)
 
 
+def _store_certificates(store: X509StoreValue) -> list[CertificateValue]:
+    """X509Store.Certificates: empty until Open (the .NET Framework behaviour); the 'My' store only."""
+    if not store.opened or store.name.lower() != "my":
+        return []
+    return [
+        CertificateValue(entry["thumbprint"], entry["has_private_key"], f"{store.location}\\My")
+        for entry in tls.store_certificates(store.shell, store.location)
+    ]
+
+
 _GETTERS: dict[tuple[type, str], Callable[[Any], Any]] = {
     (Property, "name"): lambda p: p.name,
     (Property, "value"): lambda p: p.value,
@@ -636,16 +646,6 @@ _GETTERS: dict[tuple[type, str], Callable[[Any], Any]] = {
     (CertificateValue, "thumbprint"): lambda cert: cert.thumbprint,
     (CertificateValue, "hasprivatekey"): lambda cert: cert.has_private_key,
 }
-
-
-def _store_certificates(store: X509StoreValue) -> list[CertificateValue]:
-    """X509Store.Certificates: empty until Open (the .NET Framework behaviour); the 'My' store only."""
-    if not store.opened or store.name.lower() != "my":
-        return []
-    return [
-        CertificateValue(entry["thumbprint"], entry["has_private_key"], f"{store.location}\\My")
-        for entry in tls.store_certificates(store.shell, store.location)
-    ]
 
 
 def set_member(value: Any, name: str, new: Any, line: int) -> None:

@@ -167,6 +167,27 @@ def test_runner_falls_back_to_the_thumbprint_before_teams_4_9_2() -> None:
     assert [e["action"] for e in machine.events("online_session")] == []
 
 
+def test_runner_takes_the_copy_with_a_private_key_when_the_certificate_is_in_both_stores() -> None:
+    tenant = {"app_registrations": [{"application_id": APP, "certificate_thumbprint": THUMBPRINT}]}
+    keyless = {"thumbprint": THUMBPRINT, "has_private_key": False}
+    params = {"ApplicationId": APP, "TenantId": "contoso.onmicrosoft.com"}
+    # A keyless machine copy does not hide the user's copy with its key.
+    both = {"certificates": {"local_machine": [keyless], "current_user": [THUMBPRINT]}}
+    lab = Lab(make_state([teams_module()], tenant=tenant, host=both))
+    response = lab.run(request([], online=[teams_online(params, THUMBPRINT)]))
+    assert response["error"] is None
+    assert response["online"]["certificate_store"] == "CurrentUser\\My"
+    assert response["online"]["certificate_parameter"] == "Certificate"
+    # Without -Certificate only the user's copy counts: a keyless one there is refused before the logon,
+    # even though the machine copy has its key.
+    user_keyless = {"certificates": {"local_machine": [THUMBPRINT], "current_user": [keyless]}}
+    old = Lab(make_state([teams_module("4.9.1")], tenant=tenant, host=user_keyless))
+    error = old.run(request([], online=[teams_online(params, THUMBPRINT)]))["error"]
+    assert error["fqid"] == "LyncHybrid.CertificatePrivateKeyMissing"
+    assert "Cert:\\CurrentUser\\My" in error["message"]
+    assert [e["action"] for e in old.events("online_session")] == []
+
+
 def test_runner_names_the_stores_when_the_certificate_is_missing_or_keyless() -> None:
     keyless = {"thumbprint": THUMBPRINT, "has_private_key": False}
     lab = Lab(make_state([teams_module()], host={"certificates": {"local_machine": [keyless]}}))
