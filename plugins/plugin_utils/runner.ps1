@@ -258,7 +258,7 @@ function Enable-LhTls12 {
 }
 
 function New-LhFailure {
-    param([string]$Stage, [string]$Message, [string]$Fqid, [string]$Category, [string]$Target)
+    param([string]$Message, [string]$Fqid, [string]$Target, [string]$Category = 'ObjectNotFound', [string]$Stage = 'online')
     [ordered]@{ stage = $Stage; message = $Message; fqid = $Fqid; category = $Category; exception = ''; target = $Target }
 }
 
@@ -295,10 +295,10 @@ function Test-LhCertificate {
     # A failure record for a copy that cannot sign the logon, else $null.
     param([string]$Thumbprint, $Found, [string]$Stores)
     if ($null -eq $Found) {
-        return New-LhFailure -Stage 'online' -Message "No certificate with thumbprint $Thumbprint is in $Stores of the connecting account." -Fqid 'LyncHybrid.CertificateNotFound' -Category 'ObjectNotFound' -Target $Thumbprint
+        return New-LhFailure -Message "Certificate $Thumbprint is not in $Stores." -Fqid 'LyncHybrid.CertificateNotFound' -Target $Thumbprint
     }
     if (-not $Found.certificate.HasPrivateKey) {
-        return New-LhFailure -Stage 'online' -Message "The certificate $Thumbprint in Cert:\$($Found.store) has no private key (HasPrivateKey is false)." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Category 'PermissionDenied' -Target $Thumbprint
+        return New-LhFailure -Message "Certificate $Thumbprint in Cert:\$($Found.store) has no private key." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Target $Thumbprint
     }
     return $null
 }
@@ -311,7 +311,7 @@ function Add-LhCertificate {
     # record, or $null when the parameter is set.
     param([string]$Thumbprint, [string]$Command, $Module, $Parameters, $State)
     $found = Find-LhCertificate -Thumbprint $Thumbprint
-    $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $found -Stores 'Cert:\LocalMachine\My or in Cert:\CurrentUser\My'
+    $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $found -Stores 'Cert:\LocalMachine\My or Cert:\CurrentUser\My'
     if ($null -ne $failure) { return $failure }
     $connect = $Module.ExportedCommands[$Command]
     if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {
@@ -323,7 +323,7 @@ function Add-LhCertificate {
         # reads like a tenant problem: say what is wrong before any logon.
         $user = Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser')
         if ($null -eq $user) {
-            return New-LhFailure -Stage 'online' -Message "$Command of $($Module.Name) $($Module.Version) has no -Certificate parameter and looks the thumbprint up in Cert:\CurrentUser\My only; the certificate $Thumbprint is in Cert:\$($found.store)." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Category 'InvalidOperation' -Target $Thumbprint
+            return New-LhFailure -Message "$($Module.Name) $($Module.Version) has no -Certificate; Cert:\CurrentUser\My lacks $Thumbprint." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Target $Thumbprint
         }
         $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $user -Stores 'Cert:\CurrentUser\My'
         if ($null -ne $failure) { return $failure }
@@ -413,7 +413,7 @@ try {
     if ($null -ne $Request.onprem_modules) {
         $available = @(Get-Module -ListAvailable -Name @($Request.onprem_modules) | Sort-Object -Property Version -Descending)
         if ($available.Count -eq 0) {
-            $response.error = [ordered]@{ stage = 'onprem'; message = 'No on-premises management module found.'; fqid = 'LyncHybrid.OnPremModuleMissing'; category = 'ObjectNotFound'; exception = ''; target = ($Request.onprem_modules -join ',') }
+            $response.error = New-LhFailure -Message 'No on-premises management module found.' -Fqid 'LyncHybrid.OnPremModuleMissing' -Target ($Request.onprem_modules -join ',') -Stage 'onprem'
         }
         else {
             Import-Module -Name $available[0].Name -ErrorAction Stop
@@ -425,7 +425,7 @@ try {
         $chosen = Select-LhOnline -Candidates $Request.online
         if ($null -eq $chosen) {
             $names = @($Request.online | ForEach-Object { $_.module }) -join ', '
-            $response.error = [ordered]@{ stage = 'online'; message = "No online connector module is installed ($names)."; fqid = 'LyncHybrid.ConnectorMissing'; category = 'ObjectNotFound'; exception = ''; target = $names }
+            $response.error = New-LhFailure -Message "No online connector module is installed ($names)." -Fqid 'LyncHybrid.ConnectorMissing' -Target $names
         }
         else {
             $failure = Open-LhOnline -Online $chosen -State $online

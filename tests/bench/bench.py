@@ -59,9 +59,11 @@ from tests.lab.host import compact_runner
 
 PLAYBOOK = REPO / "playbooks" / "prereqs.yml"
 RUNNER = REPO / "plugins" / "plugin_utils" / "runner.ps1"
-MODULES = ("cs_deployment_facts", "cs_online_connector", "cs_online_session", "cs_tenant_federation")
+# The role's module tasks. With the session and federation areas both on, the federation task proves the
+# session too (read_tenant): one tenant connection per run, no cs_online_session task.
+MODULES = ("cs_deployment_facts", "cs_online_connector", "cs_tenant_federation")
 # Tasks that talk to the tenant; the role runs each once per play (run_once), not once per host.
-TENANT_MODULES = ("cs_online_session", "cs_tenant_federation")
+TENANT_MODULES = ("cs_tenant_federation",)
 ROLE_STATES = ("lync2013-ready", "sfb2019-teams")
 # The fleet and the win_powershell comparison use the modern host: MicrosoftTeams, certificate logon.
 FLEET_STATE = "sfb2019-teams"
