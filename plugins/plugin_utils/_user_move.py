@@ -31,7 +31,7 @@ import time
 import typing as t
 
 from ansible.errors import AnsibleActionFail
-from ansible_collections.lync.hybrid.plugins.plugin_utils import _runner
+from ansible_collections.lync.hybrid.plugins.plugin_utils import _clouds, _runner
 from ansible_collections.lync.hybrid.plugins.plugin_utils._errors import (
     TENANT_ADMIN_ROLES,
     Diagnosis,
@@ -43,7 +43,9 @@ if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
 
 ONPREM_MODULES = ("SkypeForBusiness", "Lync")
-ONLINE_PROXY_FQDN = "sipfed.online.lync.com"
+ONLINE_PROXY_FQDN = _clouds.CLOUDS[_clouds.DEFAULT].proxy_fqdn
+# Every cloud's hosting provider: none of them is an on-premises registrar pool, whichever cloud the tenant is in.
+CLOUD_PROXY_FQDNS = frozenset(cloud.proxy_fqdn for cloud in _clouds.CLOUDS.values())
 USER_PROPERTIES = ("SipAddress", "UserPrincipalName", "DisplayName", "RegistrarPool", "HostingProvider")
 MAX_BATCH = 500
 MAX_BACKOFF_SECONDS = 300
@@ -121,10 +123,10 @@ def check_options(args: dict[str, t.Any]) -> list[UserResult]:
     target = args["target_pool"].strip()
     if not _FQDN.fullmatch(target):
         problems.append(f"target_pool {args['target_pool']!r} is not a fully qualified domain name")
-    if target.lower() == ONLINE_PROXY_FQDN:
+    if target.lower() in CLOUD_PROXY_FQDNS:
         problems.append(
-            f"target_pool {ONLINE_PROXY_FQDN} is the hosting provider, which would move users to the cloud; this "
-            "module moves users on-premises: give the registrar pool FQDN"
+            f"target_pool {target} is a Microsoft cloud's hosting provider, which would move users to the cloud; "
+            "this module moves users on-premises: give the registrar pool FQDN"
         )
     if not args["username"].strip() or not args["password"]:
         problems.append("username and password must not be empty (a tenant admin without MFA)")

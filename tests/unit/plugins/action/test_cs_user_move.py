@@ -262,6 +262,8 @@ def test_the_target_is_checked_against_the_topology(pools: list[dict[str, t.Any]
         ({"users": ["ann@fabrikam.com,bob@fabrikam.com"]}, "is not a SIP address or UPN"),
         ({"target_pool": "pool01"}, "is not a fully qualified domain name"),
         ({"target_pool": "sipfed.online.lync.com"}, "would move users to the cloud"),
+        ({"target_pool": "SIPFED.online.gov.skypeforbusiness.us"}, "would move users to the cloud"),
+        ({"target_pool": "sipfed.online.dod.skypeforbusiness.us"}, "would move users to the cloud"),
         ({"batch_size": 0}, "batch_size must be between 1 and 500"),
         ({"hosted_migration_override_url": "http://x"}, "must be an https URL"),
         ({"retries": -1}, "retries and delay must be zero or more"),
