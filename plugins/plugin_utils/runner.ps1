@@ -291,16 +291,11 @@ function Find-LhCertificate {
     return $keyless
 }
 
-function Test-LhCertificate {
-    # A failure record for a copy that cannot sign the logon, else $null.
-    param([string]$Thumbprint, $Found, [string]$Stores)
-    if ($null -eq $Found) {
-        return New-LhFailure -Message "Certificate $Thumbprint is not in $Stores." -Fqid 'LyncHybrid.CertificateNotFound' -Target $Thumbprint
-    }
-    if (-not $Found.certificate.HasPrivateKey) {
-        return New-LhFailure -Message "Certificate $Thumbprint in Cert:\$($Found.store) has no private key." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Target $Thumbprint
-    }
-    return $null
+function Test-LhCertificateKey {
+    # A failure record for a copy without its private key, else $null.
+    param([string]$Thumbprint, $Found)
+    if ($Found.certificate.HasPrivateKey) { return $null }
+    return New-LhFailure -Message "Certificate $Thumbprint in Cert:\$($Found.store) has no private key." -Fqid 'LyncHybrid.CertificatePrivateKeyMissing' -Target $Thumbprint -Category 'PermissionDenied'
 }
 
 function Add-LhCertificate {
@@ -311,26 +306,25 @@ function Add-LhCertificate {
     # record, or $null when the parameter is set.
     param([string]$Thumbprint, [string]$Command, $Module, $Parameters, $State)
     $found = Find-LhCertificate -Thumbprint $Thumbprint
-    $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $found -Stores 'Cert:\LocalMachine\My or Cert:\CurrentUser\My'
-    if ($null -ne $failure) { return $failure }
-    $connect = $Module.ExportedCommands[$Command]
-    if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {
-        $Parameters['Certificate'] = $found.certificate
-        $State.certificate_parameter = 'Certificate'
+    if ($null -eq $found) {
+        return New-LhFailure -Message "Certificate $Thumbprint is not in Cert:\LocalMachine\My or Cert:\CurrentUser\My." -Fqid 'LyncHybrid.CertificateNotFound' -Target $Thumbprint
     }
-    else {
+    $connect = $Module.ExportedCommands[$Command]
+    $parameter = 'Certificate'
+    if ($null -eq $connect -or -not $connect.Parameters.ContainsKey('Certificate')) {
+        $parameter = 'CertificateThumbprint'
         # A copy found only in the machine store would fail inside the connect cmdlet with a message that
         # reads like a tenant problem: say what is wrong before any logon.
-        $user = Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser')
-        if ($null -eq $user) {
-            return New-LhFailure -Message "$($Module.Name) $($Module.Version) has no -Certificate; Cert:\CurrentUser\My lacks $Thumbprint." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Target $Thumbprint
+        $found = Find-LhCertificate -Thumbprint $Thumbprint -Locations @('CurrentUser')
+        if ($null -eq $found) {
+            return New-LhFailure -Message "$($Module.Name) $($Module.Version) has no -Certificate; Cert:\CurrentUser\My lacks $Thumbprint." -Fqid 'LyncHybrid.CertificateNeedsUserStore' -Target $Thumbprint -Category 'InvalidOperation'
         }
-        $failure = Test-LhCertificate -Thumbprint $Thumbprint -Found $user -Stores 'Cert:\CurrentUser\My'
-        if ($null -ne $failure) { return $failure }
-        $found = $user
-        $Parameters['CertificateThumbprint'] = $found.certificate.Thumbprint
-        $State.certificate_parameter = 'CertificateThumbprint'
     }
+    $failure = Test-LhCertificateKey -Thumbprint $Thumbprint -Found $found
+    if ($null -ne $failure) { return $failure }
+    if ($parameter -eq 'Certificate') { $Parameters['Certificate'] = $found.certificate }
+    else { $Parameters['CertificateThumbprint'] = $found.certificate.Thumbprint }
+    $State.certificate_parameter = $parameter
     $State.certificate_store = $found.store
     return $null
 }

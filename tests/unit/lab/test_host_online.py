@@ -186,6 +186,11 @@ def test_runner_takes_the_copy_with_a_private_key_when_the_certificate_is_in_bot
     assert error["fqid"] == "LyncHybrid.CertificatePrivateKeyMissing"
     assert "Cert:\\CurrentUser\\My" in error["message"]
     assert [e["action"] for e in old.events("online_session")] == []
+    # A keyless machine copy and none for the user: what that version lacks is the user's copy, not a key.
+    machine_keyless = {"certificates": {"local_machine": [keyless]}}
+    older = Lab(make_state([teams_module("4.9.1")], tenant=tenant, host=machine_keyless))
+    error = older.run(request([], online=[teams_online(params, THUMBPRINT)]))["error"]
+    assert error["fqid"] == "LyncHybrid.CertificateNeedsUserStore"
 
 
 def test_runner_names_the_stores_when_the_certificate_is_missing_or_keyless() -> None:

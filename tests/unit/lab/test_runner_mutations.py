@@ -65,8 +65,8 @@ MUTATIONS = {
         ("gallery without strong crypto",),
     ),
     "certificate always passed by thumbprint": Mutation(
-        "if ($null -ne $connect -and $connect.Parameters.ContainsKey('Certificate')) {",
-        "if ($false) {",
+        "if ($null -eq $connect -or -not $connect.Parameters.ContainsKey('Certificate')) {",
+        "if ($true) {",
         ("session certificate",),
     ),
     "for_each status left ok when no call succeeded": Mutation(
