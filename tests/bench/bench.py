@@ -15,7 +15,7 @@ The numbers come from three recorders, never from estimates:
   journal events are attributed to the task whose time window holds them, and task wall times
   are the controller's own.
 
-Sections: the four module tasks (as ``playbooks/prereqs.yml`` runs them, first run and re-run, on
+Sections: the role's module tasks (as ``playbooks/prereqs.yml`` runs them, first run and re-run, on
 ``lync2013-ready`` and ``sfb2019-teams``, plus a connector install); where the bytes go; the
 whole role and the time of each of its tasks; the same federation get/set as an
 ``ansible.windows.win_powershell`` task (the lab refuses to run it but records what it was
@@ -1017,7 +1017,7 @@ def print_role(rows: list[dict[str, t.Any]], repeat: int) -> None:
     say(table(headers, body))
     say(
         "   tasks s: first task start to last result (the rest of wall s is ansible-playbook starting and ending);\n"
-        "   module tasks s: the four lync.hybrid tasks of it (the others are set_fact, assert, report, debug)."
+        "   module tasks s: its lync.hybrid tasks (the others are set_fact, assert, report, debug)."
     )
     say()
 
