@@ -6,7 +6,7 @@ task, one tenant session per tenant-level task and play (not per host), byte bud
 printed by the script and never asserted.
 
 Neither byte target is met today. The 20x target against win_powershell was met (21x) until the runner
-gained TLS 1.2 and the certificate-store lookup, which every task carries: about 19.5x now. It is a strict
+gained TLS 1.2 and the certificate-store lookup, which every task carries: about 19-19.6x now. It is a strict
 xfail, with a floor below it that guards against further growth. The 16 KB target per task is not met: the
 fixed WinRM cost (NTLM handshake, headers, the Create/Command/Receive/Signal/Delete envelopes) is
 about 13 KB whatever is sent, and the compressed runner that travels with every task adds about
@@ -39,7 +39,9 @@ RUNS = ("first", "rerun")
 SENT_CEILING = 24 * 1024
 UNMET = "the compressed runner ships with every task on top of ~13 KB of fixed WinRM cost; see docs/performance.md"
 RATIO_UNMET = "the TLS 1.2 and certificate-store code ships with every task; see docs/performance.md"
-RATIO_FLOOR = 19.0
+# Measured when the target stopped being met: 19.6x on ansible-core 2.21, 18.98x on 2.20 (win_powershell's
+# payload differs between the two); the floor sits just under both.
+RATIO_FLOOR = 18.5
 
 
 def _bench(folder: pathlib.Path) -> tuple[dict[str, t.Any], str]:
