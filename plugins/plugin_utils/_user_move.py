@@ -43,9 +43,7 @@ if t.TYPE_CHECKING:
     from ansible.plugins.action import ActionBase
 
 ONPREM_MODULES = ("SkypeForBusiness", "Lync")
-ONLINE_PROXY_FQDN = _clouds.CLOUDS[_clouds.DEFAULT].proxy_fqdn
-# Every cloud's hosting provider: none of them is an on-premises registrar pool, whichever cloud the tenant is in.
-CLOUD_PROXY_FQDNS = frozenset(cloud.proxy_fqdn for cloud in _clouds.CLOUDS.values())
+ONLINE_PROXY_FQDN = _clouds.get(None).proxy_fqdn
 USER_PROPERTIES = ("SipAddress", "UserPrincipalName", "DisplayName", "RegistrarPool", "HostingProvider")
 MAX_BATCH = 500
 MAX_BACKOFF_SECONDS = 300
@@ -123,7 +121,8 @@ def check_options(args: dict[str, t.Any]) -> list[UserResult]:
     target = args["target_pool"].strip()
     if not _FQDN.fullmatch(target):
         problems.append(f"target_pool {args['target_pool']!r} is not a fully qualified domain name")
-    if target.lower() in CLOUD_PROXY_FQDNS:
+    # No cloud's hosting provider is an on-premises registrar pool, whichever cloud the tenant is in.
+    if target.lower() in _clouds.MICROSOFT_PROXY_FQDNS:
         problems.append(
             f"target_pool {target} is a Microsoft cloud's hosting provider, which would move users to the cloud; "
             "this module moves users on-premises: give the registrar pool FQDN"
